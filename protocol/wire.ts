@@ -1,0 +1,97 @@
+import { z } from 'zod';
+
+/**
+ * Wire schemas: the JSON bodies node and client exchange. The node builds its answers from these
+ * types and the client validates what it receives with them.
+ */
+
+const hex32 = z.string().regex(/^0x[0-9a-f]{64}$/);
+const address = z.string().regex(/^0x[0-9a-fA-F]{40}$/);
+
+/**
+ * Every refusal: `{ error: { code, message, details? } }`.
+ *
+ * @example
+ * const body = errorBodySchema.parse(await res.json());
+ */
+export const errorBodySchema = z.object({
+  error: z.object({ code: z.string(), message: z.string(), details: z.record(z.string(), z.unknown()).optional() }),
+});
+/** A refusal body. */
+export type ErrorBody = z.infer<typeof errorBodySchema>;
+
+/**
+ * `GET /status`: what a node holds and can still take.
+ *
+ * @example
+ * const status = nodeStatusSchema.parse(await (await fetch(`${endpoint}/status`)).json());
+ */
+export const nodeStatusSchema = z.object({
+  address,
+  chainId: z.number().int(),
+  version: z.string(),
+  capacityBytes: z.number().int().nonnegative(),
+  usedBytes: z.number().int().nonnegative(),
+  freeBytes: z.number().int().nonnegative(),
+  slots: z.number().int().nonnegative(),
+  shards: z.number().int().nonnegative(),
+  maxShardBytes: z.number().int().positive(),
+  uptimeSeconds: z.number().nonnegative(),
+});
+/** A node's status. */
+export type NodeStatus = z.infer<typeof nodeStatusSchema>;
+
+/**
+ * `GET /health`.
+ *
+ * @example
+ * healthSchema.parse({ ok: true });
+ */
+export const healthSchema = z.object({ ok: z.boolean() });
+
+/**
+ * One stored shard, as listed by the node.
+ *
+ * @example
+ * storedShardSchema.parse({ index: 0, size: 1048592, sha256: 'ab…' });
+ */
+export const storedShardSchema = z.object({
+  index: z.union([z.number().int().nonnegative(), z.literal('manifest')]),
+  size: z.number().int().nonnegative(),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+});
+
+/**
+ * `GET /files/:fileId`: what the node holds of a file, slot by slot.
+ *
+ * @example
+ * const held = fileHoldingsSchema.parse(await res.json());
+ */
+export const fileHoldingsSchema = z.object({
+  fileId: hex32,
+  slots: z.array(
+    z.object({
+      slotId: hex32,
+      column: z.number().int().nonnegative(),
+      owner: address,
+      shards: z.array(storedShardSchema),
+      bytes: z.number().int().nonnegative(),
+    }),
+  ),
+});
+/** What a node holds of a file. */
+export type FileHoldings = z.infer<typeof fileHoldingsSchema>;
+
+/**
+ * The answer to a stored shard (`PUT`): where it is and what was checked.
+ *
+ * @example
+ * shardStoredSchema.parse(await res.json());
+ */
+export const shardStoredSchema = z.object({
+  slotId: hex32,
+  index: z.union([z.number().int().nonnegative(), z.literal('manifest')]),
+  size: z.number().int().nonnegative(),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  created: z.boolean(),
+});
