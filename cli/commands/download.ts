@@ -1,0 +1,31 @@
+import path from 'node:path';
+import { downloadToFile } from '../../client';
+import { COMMON_OPTIONS, parseCommandArgs } from '../args';
+import { UsageError } from '../errors';
+import type { CommandIo } from '../main';
+import { progressBar } from '../progress';
+import { connect, resolveSettings } from '../settings';
+import { chainPeerSource } from '../../client';
+
+/**
+ * `dhost download HANDLE -o PATH`: finds the file's columns on the active peers, checks and
+ * decrypts every chunk, and writes PATH only when the whole file is intact.
+ *
+ * @example
+ * dhost download 'dhost://3f…#k3y…' -o copy.tar
+ */
+export async function downloadCommand(io: CommandIo, args: string[]): Promise<number> {
+  const { values, positionals } = parseCommandArgs(args, { ...COMMON_OPTIONS, out: { type: 'string', short: 'o' } });
+  if (positionals.length !== 1) throw new UsageError('download needs exactly one HANDLE argument (dhost://…#…)');
+  if (!values.out) throw new UsageError('download needs -o PATH');
+  const settings = resolveSettings(values, io.env);
+  const connection = await connect(settings);
+  const peers = chainPeerSource({ publicClient: connection.publicClient, registry: connection.deployment.contracts.PeerRegistry });
+  const bar = progressBar({ stream: io.stderr, label: 'download' });
+  const outPath = path.resolve(values.out);
+  const { bytes, manifest } = await downloadToFile({ peers }, { handle: positionals[0], outPath, signal: io.signal, onProgress: bar.update });
+  bar.done();
+  if (values.json) io.stdout.write(`${JSON.stringify({ path: outPath, bytes, name: manifest.name })}\n`);
+  else io.stdout.write(`${outPath} (${bytes} bytes, ${manifest.name})\n`);
+  return 0;
+}

@@ -1,0 +1,57 @@
+import { getStatus } from '../../client';
+import { readActivePeers } from '../../protocol/chain/peers';
+import { COMMON_OPTIONS, parseCommandArgs } from '../args';
+import type { CommandIo } from '../main';
+import { connect, resolveSettings } from '../settings';
+import { formatBytes } from '../sizes';
+
+/**
+ * `dhost peers [--json]`: the active peers from the chain, each probed for live status
+ * (round-trip time, used and free bytes).
+ *
+ * @example
+ * dhost peers
+ */
+export async function peersCommand(io: CommandIo, args: string[]): Promise<number> {
+  const { values } = parseCommandArgs(args, COMMON_OPTIONS);
+  const settings = resolveSettings(values, io.env);
+  const { publicClient, deployment } = await connect(settings);
+  const peers = await readActivePeers({ publicClient }, { registry: deployment.contracts.PeerRegistry, signal: io.signal });
+  const rows = await Promise.all(
+    peers.map(async (p) => {
+      const started = performance.now();
+      try {
+        const status = await getStatus({}, { endpoint: p.endpoint, signal: io.signal });
+        return { peer: p, live: true as const, rttMs: Math.round(performance.now() - started), status };
+      } catch (err) {
+        return { peer: p, live: false as const, error: err instanceof Error ? err.message : String(err) };
+      }
+    }),
+  );
+  if (values.json) {
+    io.stdout.write(
+      `${JSON.stringify(
+        rows.map((r) => ({
+          operator: r.peer.operator,
+          endpoint: r.peer.endpoint,
+          capacity: r.peer.capacity.toString(),
+          pricePerGiBEpoch: r.peer.pricePerGiBEpoch.toString(),
+          stake: r.peer.stake.toString(),
+          lastHeartbeat: Number(r.peer.lastHeartbeat),
+          live: r.live,
+          ...(r.live ? { rttMs: r.rttMs, usedBytes: r.status.usedBytes, freeBytes: r.status.freeBytes, shards: r.status.shards } : { error: r.error }),
+        })),
+      )}\n`,
+    );
+    return 0;
+  }
+  io.stdout.write(`${peers.length} active peer(s) on chain ${deployment.chainId}\n`);
+  io.stdout.write(`${'operator'.padEnd(42)}  ${'endpoint'.padEnd(26)}  ${'capacity'.padStart(10)}  ${'free'.padStart(10)}  ${'stake'.padStart(8)}  live\n`);
+  for (const r of rows) {
+    const stake = (r.peer.stake / 10n ** 18n).toString();
+    const live = r.live ? `ok ${r.rttMs} ms` : `DOWN (${r.error})`;
+    const free = r.live ? formatBytes(r.status.freeBytes) : '-';
+    io.stdout.write(`${r.peer.operator}  ${r.peer.endpoint.padEnd(26)}  ${formatBytes(Number(r.peer.capacity)).padStart(10)}  ${free.padStart(10)}  ${stake.padStart(8)}  ${live}\n`);
+  }
+  return 0;
+}

@@ -1,0 +1,56 @@
+import path from 'node:path';
+import { fileSource, upload } from '../../client';
+import { COMMON_OPTIONS, parseCommandArgs } from '../args';
+import { UsageError } from '../errors';
+import type { CommandIo } from '../main';
+import { progressBar } from '../progress';
+import { resolveSettings } from '../settings';
+import { parseSize } from '../sizes';
+import { userContext } from '../user-context';
+
+/**
+ * `dhost upload FILE [--replicas N] [--chunk-size SIZE] [--json]`: encrypts and stores FILE on
+ * distinct peers and prints its handle as the last line (with `--json`, one JSON object).
+ *
+ * @example
+ * dhost upload photos.tar   # … last line: dhost://3f…#k3y…
+ */
+export async function uploadCommand(io: CommandIo, args: string[]): Promise<number> {
+  const { values, positionals } = parseCommandArgs(args, { ...COMMON_OPTIONS, replicas: { type: 'string' }, 'chunk-size': { type: 'string' } });
+  if (positionals.length !== 1) throw new UsageError('upload needs exactly one FILE argument');
+  const replicas = values.replicas === undefined ? undefined : Number(values.replicas);
+  if (replicas !== undefined && (!Number.isInteger(replicas) || replicas < 1 || replicas > 16)) throw new UsageError('--replicas must be an integer from 1 to 16');
+  const settings = resolveSettings(values, io.env);
+  const ctx = await userContext(settings, { onNewKey: (file) => io.stderr.write(`dhost: created a new account key in ${file}; back it up: your files' keys derive from it\n`) });
+  const file = path.resolve(positionals[0]);
+  const source = await fileSource(file);
+  const bar = progressBar({ stream: io.stderr, label: 'upload' });
+  const result = await upload(
+    { account: ctx.account, chainId: ctx.connection.chainId, master: ctx.master, peers: ctx.peers },
+    {
+      source,
+      name: path.basename(file),
+      replicas,
+      chunkSize: values['chunk-size'] ? parseSize(values['chunk-size']) : undefined,
+      signal: io.signal,
+      onProgress: bar.update,
+    },
+  );
+  bar.done();
+  await ctx.keystore.recordUpload({
+    fileId: result.fileId,
+    name: result.name,
+    size: result.size,
+    chunkCount: result.chunkCount,
+    replicas: result.replicas,
+    columns: result.columns,
+    uploadedAt: new Date().toISOString(),
+  });
+  if (values.json) {
+    io.stdout.write(`${JSON.stringify(result)}\n`);
+  } else {
+    for (const c of result.columns) io.stderr.write(`column ${c.column} → ${c.operator} ${c.endpoint}\n`);
+    io.stdout.write(`${result.handle}\n`);
+  }
+  return 0;
+}

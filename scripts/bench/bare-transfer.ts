@@ -1,0 +1,79 @@
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import type { Hex, LocalAccount } from 'viem';
+import { shardPath } from '../../protocol/column';
+import { slotIdOf } from '../../protocol/ids';
+import { signRequest } from '../../protocol/signing';
+
+/** A node a bare transfer talks to. */
+export interface BareTarget {
+  url: string;
+  address: Hex;
+}
+
+/**
+ * The benchmark's baseline: the file's bytes cut in chunks and sent with signed PUTs to `targets`
+ * (one column per target, `inFlight` chunks at a time per column), then read back with GETs — the
+ * same HTTP, signing and node work as the pipeline, but no encryption, manifest or reconstruction.
+ *
+ * @example
+ * const { uploadSeconds, downloadSeconds } = await bareTransfer({ account, chainId }, { file, targets, chunkSize, inFlight: 4 });
+ */
+export async function bareTransfer(
+  deps: { account: LocalAccount; chainId: number },
+  params: { file: string; fileId: Hex; targets: BareTarget[]; chunkSize: number; inFlight: number },
+): Promise<{ uploadSeconds: number; downloadSeconds: number; bytes: number }> {
+  const size = fs.statSync(params.file).size;
+  const chunks = Math.ceil(size / params.chunkSize);
+  const fileId = params.fileId as Parameters<typeof slotIdOf>[0];
+  const fd = fs.openSync(params.file, 'r');
+  const readChunk = (i: number): Buffer => {
+    const len = Math.min(params.chunkSize, size - i * params.chunkSize);
+    const buf = Buffer.allocUnsafe(len);
+    fs.readSync(fd, buf, 0, len, i * params.chunkSize);
+    return buf;
+  };
+  const put = async (column: number, index: number, body: Buffer) => {
+    const target = params.targets[column];
+    const path = shardPath({ slotId: slotIdOf(fileId, column), index, fileId, column });
+    const contentSha256 = createHash('sha256').update(body).digest('hex');
+    const headers = await signRequest({ account: deps.account }, { method: 'PUT', pathAndQuery: path, contentSha256, node: target.address, chainId: deps.chainId });
+    const res = await fetch(`${target.url}${path}`, { method: 'PUT', headers: { ...headers, 'content-type': 'application/octet-stream' }, body });
+    if (!res.ok) throw new Error(`bare PUT ${res.status}: ${await res.text()}`);
+    await res.arrayBuffer();
+  };
+  const get = async (column: number, index: number) => {
+    const target = params.targets[column];
+    const res = await fetch(`${target.url}${shardPath({ slotId: slotIdOf(fileId, column), index })}`);
+    if (!res.ok) throw new Error(`bare GET ${res.status}`);
+    return Buffer.from(await res.arrayBuffer());
+  };
+  const t0 = performance.now();
+  // Upload: a window of `inFlight` chunks, each chunk to every column.
+  let next = 0;
+  const worker = async () => {
+    for (;;) {
+      const i = next++;
+      if (i >= chunks) return;
+      const body = readChunk(i);
+      await Promise.all(params.targets.map((_, c) => put(c, i, body)));
+    }
+  };
+  await Promise.all(Array.from({ length: params.inFlight }, worker));
+  const t1 = performance.now();
+  // Download: each chunk from one column (round robin), a window of inFlight chunks, in order.
+  let nextGet = 0;
+  let received = 0;
+  const getWorker = async () => {
+    for (;;) {
+      const i = nextGet++;
+      if (i >= chunks) return;
+      received += (await get(i % params.targets.length, i)).length;
+    }
+  };
+  await Promise.all(Array.from({ length: params.inFlight }, getWorker));
+  const t2 = performance.now();
+  fs.closeSync(fd);
+  if (received !== size) throw new Error(`bare download got ${received} of ${size} bytes`);
+  return { uploadSeconds: (t1 - t0) / 1000, downloadSeconds: (t2 - t1) / 1000, bytes: size };
+}

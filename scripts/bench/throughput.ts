@@ -1,0 +1,139 @@
+/**
+ * `npm run bench`: throughput and memory of the upload/download pipeline against a bare-transport
+ * baseline, over real peer-node processes on a real local chain. Writes bench/results/latest.json.
+ *
+ * Environment: BENCH_BYTES (default 256 MiB), BENCH_NODES (6), BENCH_REPLICAS (3).
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import { randomBytes, randomFillSync } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { privateKeyToAccount } from 'viem/accounts';
+import { hardhatKey } from '../../cli/devnet/accounts';
+import { fundAccounts } from '../../cli/devnet/fund';
+import { type NodeProcess, spawnNode } from '../../cli/devnet/spawn-node';
+import { startChain } from '../../cli/devnet/start-chain';
+import { packageRoot } from '../../cli/package-root';
+import { runDeploy } from '../../cli/run-deploy';
+import { connectChain } from '../../protocol/chain/connect';
+import { peakRssMB } from './peak-rss';
+
+const MiB = 1024 * 1024;
+
+function writeRandomFile(file: string, bytes: number): void {
+  const fd = fs.openSync(file, 'w');
+  const buf = Buffer.allocUnsafe(4 * MiB);
+  for (let written = 0; written < bytes; ) {
+    const n = Math.min(buf.length, bytes - written);
+    randomFillSync(buf, 0, n);
+    fs.writeSync(fd, buf, 0, n);
+    written += n;
+  }
+  fs.closeSync(fd);
+}
+
+function runWorker(root: string, task: Record<string, unknown>): Promise<Record<string, number>> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [path.join(root, 'dist', 'scripts', 'bench', 'worker.js')], {
+      env: { ...process.env, BENCH_WORKER: JSON.stringify(task) },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let out = '';
+    child.stdout.on('data', (d) => {
+      out += d;
+    });
+    child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out.trim().split('\n').pop() ?? '{}')) : reject(new Error(`${task.mode} worker exited ${code}`))));
+  });
+}
+
+function filesEqual(a: string, b: string): boolean {
+  try {
+    execFileSync('cmp', ['-s', a, b]);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function main(): Promise<void> {
+  const root = packageRoot();
+  const fileBytes = Number(process.env.BENCH_BYTES ?? 256 * MiB);
+  const nodeCount = Number(process.env.BENCH_NODES ?? 6);
+  const replicas = Number(process.env.BENCH_REPLICAS ?? 3);
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'dhost-bench-'));
+  const children: NodeProcess[] = [];
+  let chainChild: import('node:child_process').ChildProcess | undefined;
+  try {
+    const file = path.join(work, 'input.bin');
+    writeRandomFile(file, fileBytes);
+    const port = 8645;
+    const chain = await startChain({ root, host: '127.0.0.1', port, logFile: path.join(work, 'chain.log') });
+    chainChild = chain.child;
+    const deploymentFile = path.join(work, 'deployment.json');
+    const deployment = await runDeploy({ root, rpcUrl: chain.rpcUrl, privateKey: hardhatKey(0), deploymentFile, log: () => {} });
+    const { publicClient, chain: viemChain } = await connectChain({ rpcUrl: chain.rpcUrl });
+    const operatorKeys = Array.from({ length: nodeCount }, (_, i) => hardhatKey(i + 1));
+    await fundAccounts(
+      { publicClient, chain: viemChain },
+      { funderKey: hardhatKey(0), token: deployment.contracts.RewardToken, recipients: operatorKeys.map((k) => privateKeyToAccount(k).address), tokens: 10_000n * 10n ** 18n },
+    );
+    for (let i = 0; i < nodeCount; i++) {
+      children.push(
+        await spawnNode({
+          root,
+          port: 7201 + i,
+          dataDir: path.join(work, `node-${i}`),
+          logFile: path.join(work, `node-${i}.log`),
+          capacity: '64GiB',
+          env: { DHOST_PRIVATE_KEY: operatorKeys[i], DHOST_RPC_URL: chain.rpcUrl, DHOST_DEPLOYMENT: deploymentFile },
+        }),
+      );
+    }
+    const userKey = `0x${randomBytes(32).toString('hex')}` as const;
+    const common = { rpcUrl: chain.rpcUrl, deploymentFile, privateKey: userKey, replicas, targets: children.map((c) => ({ url: c.url, address: c.address })) };
+    process.stderr.write(`bench: ${fileBytes / MiB} MiB, ${nodeCount} nodes, ${replicas} replicas\n`);
+    const baseline = await runWorker(root, { ...common, mode: 'baseline', file, out: path.join(work, 'baseline.out') });
+    const pipeline = await runWorker(root, { ...common, mode: 'pipeline', file, out: path.join(work, 'output.bin') });
+    const intact = filesEqual(file, path.join(work, 'output.bin'));
+    const mbps = (bytes: number, s: number) => Math.round((bytes / 1e6 / s) * 10) / 10;
+    const result = {
+      date: new Date().toISOString(),
+      machine: { cpus: os.cpus().length, node: process.version },
+      fileBytes,
+      nodes: nodeCount,
+      replicas,
+      chunkBytes: MiB,
+      uploadMBps: mbps(fileBytes, pipeline.uploadSeconds),
+      downloadMBps: mbps(fileBytes, pipeline.downloadSeconds),
+      baselineUploadMBps: mbps(fileBytes, baseline.uploadSeconds),
+      baselineDownloadMBps: mbps(fileBytes, baseline.downloadSeconds),
+      uploadVsBaseline: Math.round((baseline.uploadSeconds / pipeline.uploadSeconds) * 100) / 100,
+      downloadVsBaseline: Math.round((baseline.downloadSeconds / pipeline.downloadSeconds) * 100) / 100,
+      clientPeakRssMB: pipeline.peakRssMB,
+      baselineClientPeakRssMB: baseline.peakRssMB,
+      nodePeakRssMB: Math.max(...children.map((c) => peakRssMB(c.child.pid ?? 0) ?? 0)),
+      downloadIntact: intact,
+      note: 'MB/s are of file bytes (10^6 B/s); upload writes every byte to `replicas` nodes. Baseline: the same bytes with signed PUT/GET to the same nodes at the same concurrency, no encryption.',
+    };
+    const outDir = path.join(root, 'bench', 'results');
+    fs.mkdirSync(outDir, { recursive: true });
+    const name = process.env.BENCH_OUT ?? 'latest.json';
+    fs.writeFileSync(path.join(outDir, name), `${JSON.stringify(result, null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+    if (!intact) throw new Error('the downloaded file differs from the uploaded one');
+  } finally {
+    for (const c of children) c.child.kill('SIGTERM');
+    chainChild?.kill('SIGTERM');
+    await new Promise((r) => setTimeout(r, 500));
+    fs.rmSync(work, { recursive: true, force: true });
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (err) => {
+    process.stderr.write(`bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exit(1);
+  },
+);

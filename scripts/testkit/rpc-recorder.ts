@@ -1,0 +1,41 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/**
+ * An HTTP JSON-RPC proxy that forwards to `target` and records every method called through it, so
+ * a test can check that runtime code uses only standard Ethereum JSON-RPC (no `hardhat_*`, `evm_*`).
+ *
+ * @example
+ * const rec = await startRpcRecorder({ target: net.rpcUrl });
+ * // … run a command with DHOST_RPC_URL = rec.rpcUrl …
+ * expect(rec.methods().every((m) => /^(eth|net|web3)_/.test(m))).to.equal(true);
+ * await rec.close();
+ */
+export async function startRpcRecorder(params: { target: string }): Promise<{ rpcUrl: string; methods: () => string[]; close: () => Promise<void> }> {
+  const seen: string[] = [];
+  const server = http.createServer(async (req, res) => {
+    const chunks: Buffer[] = [];
+    for await (const c of req) chunks.push(c as Buffer);
+    const body = Buffer.concat(chunks).toString('utf8');
+    try {
+      const parsed = JSON.parse(body) as { method?: string } | { method?: string }[];
+      for (const call of Array.isArray(parsed) ? parsed : [parsed]) if (call.method) seen.push(call.method);
+    } catch {
+      seen.push('<unparseable>');
+    }
+    const upstream = await fetch(params.target, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    res.writeHead(upstream.status, { 'content-type': 'application/json' });
+    res.end(Buffer.from(await upstream.arrayBuffer()));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    rpcUrl: `http://127.0.0.1:${port}`,
+    methods: () => [...new Set(seen)].sort(),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}

@@ -1,0 +1,178 @@
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { expect } from 'chai';
+import hre from 'hardhat';
+import { main } from '../../cli/main';
+import { captureStream } from '../../scripts/testkit/capture';
+import { startRpcRecorder } from '../../scripts/testkit/rpc-recorder';
+import { privateKeyToAccount } from 'viem/accounts';
+import { fundAccounts } from '../../cli/devnet/fund';
+import { startNode } from '../../node';
+import { connectChain } from '../../protocol/chain/connect';
+import { hardhatKey } from '../../scripts/testkit/chain';
+import { type TestNetwork, startTestNetwork } from '../../scripts/testkit/network';
+
+describe('the dhost command', () => {
+  let net: TestNetwork;
+  let work: string;
+  let env: NodeJS.ProcessEnv;
+
+  const run = async (args: string[], extraEnv: NodeJS.ProcessEnv = {}) => {
+    const stdout = captureStream();
+    const stderr = captureStream();
+    const code = await main(args, { stdout: stdout.stream, stderr: stderr.stream, env: { ...env, ...extraEnv }, signal: new AbortController().signal });
+    return { code, stdout: stdout.text(), stderr: stderr.text() };
+  };
+
+  before(async () => {
+    net = await startTestNetwork(hre, { peers: 3 });
+    work = fs.mkdtempSync(path.join(os.tmpdir(), 'dhost-cli-'));
+    env = { DHOST_RPC_URL: net.rpcUrl, DHOST_DEPLOYMENT: net.deploymentFile, DHOST_HOME: path.join(work, 'home') };
+  });
+
+  after(async () => {
+    await net.close();
+    fs.rmSync(work, { recursive: true, force: true });
+  });
+
+  describe('upload, download, ls and peers', () => {
+    it('uploads a file, prints its handle last, and downloads an identical copy', async () => {
+      const input = path.join(work, 'notes.txt');
+      const bytes = randomBytes(300_000);
+      fs.writeFileSync(input, bytes);
+      const up = await run(['upload', input]);
+      expect(up.code, up.stderr).to.equal(0);
+      const handle = up.stdout.trim().split('\n').pop() ?? '';
+      expect(handle).to.match(/^dhost:\/\/[0-9a-f]{64}#[A-Za-z0-9_-]+$/);
+      const out = path.join(work, 'copy.txt');
+      const down = await run(['download', handle, '-o', out]);
+      expect(down.code, down.stderr).to.equal(0);
+      expect(Buffer.compare(fs.readFileSync(out), bytes)).to.equal(0);
+
+      const ls = await run(['ls', '--json']);
+      expect(ls.code).to.equal(0);
+      const listed = JSON.parse(ls.stdout) as { name: string; handle: string; size: number }[];
+      expect(listed.map((u) => [u.name, u.handle, u.size])).to.deep.include(['notes.txt', handle, 300_000]);
+    });
+
+    it('uploads with --json and a chosen replica count', async () => {
+      const input = path.join(work, 'two.bin');
+      fs.writeFileSync(input, randomBytes(1000));
+      const up = await run(['upload', input, '--replicas', '2', '--json']);
+      expect(up.code, up.stderr).to.equal(0);
+      const result = JSON.parse(up.stdout) as { columns: unknown[]; size: number; handle: string };
+      expect(result.columns).to.have.length(2);
+      expect(result.size).to.equal(1000);
+    });
+
+    it('lists the active peers with live status', async () => {
+      const res = await run(['peers', '--json']);
+      expect(res.code, res.stderr).to.equal(0);
+      const peers = JSON.parse(res.stdout) as { operator: string; live: boolean }[];
+      expect(peers.map((p) => p.operator.toLowerCase()).sort()).to.deep.equal(net.peers.map((p) => p.address.toLowerCase()).sort());
+      expect(peers.every((p) => p.live)).to.equal(true);
+    });
+  });
+
+  describe('on any standard EVM JSON-RPC endpoint', () => {
+    it('uses only standard eth_/net_/web3_ methods to run a node, upload, download and list peers', async () => {
+      const rec = await startRpcRecorder({ target: net.rpcUrl });
+      try {
+        const operatorKey = hardhatKey(9);
+        const { publicClient, chain } = await connectChain({ rpcUrl: net.rpcUrl });
+        await fundAccounts(
+          { publicClient, chain },
+          { funderKey: hardhatKey(0), token: net.deployment.contracts.RewardToken, recipients: [privateKeyToAccount(operatorKey).address], tokens: 10_000n * 10n ** 18n },
+        );
+        const extra = await startNode({
+          dataDir: path.join(work, 'extra-node'),
+          port: 0,
+          capacityBytes: 1024 ** 3,
+          privateKey: operatorKey,
+          rpcUrl: rec.rpcUrl,
+          deployment: net.deployment,
+          log: () => {},
+        });
+        const input = path.join(work, 'std.bin');
+        fs.writeFileSync(input, randomBytes(70_000));
+        const up = await run(['upload', input], { DHOST_RPC_URL: rec.rpcUrl });
+        expect(up.code, up.stderr).to.equal(0);
+        const handle = up.stdout.trim().split('\n').pop() ?? '';
+        const down = await run(['download', handle, '-o', path.join(work, 'std.out')], { DHOST_RPC_URL: rec.rpcUrl });
+        expect(down.code, down.stderr).to.equal(0);
+        expect((await run(['peers'], { DHOST_RPC_URL: rec.rpcUrl })).code).to.equal(0);
+        await extra.stop();
+        const methods = rec.methods();
+        expect(methods).to.include.members(['eth_call', 'eth_chainId', 'eth_sendRawTransaction']);
+        expect(methods.filter((m) => !/^(eth|net|web3)_/.test(m))).to.deep.equal([]);
+      } finally {
+        await rec.close();
+      }
+    });
+  });
+
+  describe('when the input is bad', () => {
+    it('exits 2 with usage for an unknown command', async () => {
+      const res = await run(['fly']);
+      expect(res.code).to.equal(2);
+      expect(res.stderr).to.contain('unknown command "fly"');
+    });
+
+    it('exits 1 with RPC_UNREACHABLE when the RPC URL does not answer', async () => {
+      const res = await run(['peers'], { DHOST_RPC_URL: 'http://127.0.0.1:9' });
+      expect(res.code).to.equal(1);
+      expect(res.stderr).to.contain('RPC_UNREACHABLE');
+      expect(res.stderr).to.contain('http://127.0.0.1:9');
+    });
+
+    it('exits 1 with DEPLOYMENT_MISSING when the deployment file is missing', async () => {
+      const res = await run(['peers'], { DHOST_DEPLOYMENT: path.join(work, 'nope.json') });
+      expect(res.code).to.equal(1);
+      expect(res.stderr).to.contain('DEPLOYMENT_MISSING');
+    });
+
+    it('exits 1 with DEPLOYMENT_MALFORMED when the deployment file is not a deployment', async () => {
+      const bad = path.join(work, 'bad.json');
+      fs.writeFileSync(bad, '{"chainId":"x"}');
+      const res = await run(['peers', '--json'], { DHOST_DEPLOYMENT: bad });
+      expect(res.code).to.equal(1);
+      expect(JSON.parse(res.stdout).error.code).to.equal('DEPLOYMENT_MALFORMED');
+    });
+
+    it('exits 1 with CHAIN_MISMATCH when the deployment is for another chain', async () => {
+      const other = path.join(work, 'other.json');
+      fs.writeFileSync(other, JSON.stringify({ ...net.deployment, chainId: 1 }));
+      const res = await run(['peers'], { DHOST_DEPLOYMENT: other });
+      expect(res.code).to.equal(1);
+      expect(res.stderr).to.contain('CHAIN_MISMATCH');
+    });
+
+    it('refuses a malformed handle and writes nothing', async () => {
+      const out = path.join(work, 'never.bin');
+      const res = await run(['download', 'dhost://nothex#key', '-o', out]);
+      expect(res.code).to.equal(1);
+      expect(res.stderr).to.match(/handle/i);
+      expect(fs.existsSync(out)).to.equal(false);
+    });
+
+    it('refuses a handle with the wrong key (foreign manifest) and writes nothing', async () => {
+      const input = path.join(work, 'secret.bin');
+      fs.writeFileSync(input, randomBytes(5000));
+      const up = await run(['upload', input]);
+      const handle = up.stdout.trim().split('\n').pop() ?? '';
+      const wrongKey = `${handle.split('#')[0]}#${Buffer.from(randomBytes(32)).toString('base64url')}`;
+      const out = path.join(work, 'wrong.bin');
+      const res = await run(['download', wrongKey, '-o', out]);
+      expect(res.code).to.equal(1);
+      expect(res.stderr).to.match(/manifest/i);
+      expect(fs.existsSync(out)).to.equal(false);
+    });
+
+    it('exits 2 when upload has no file', async () => {
+      const res = await run(['upload']);
+      expect(res.code).to.equal(2);
+    });
+  });
+});

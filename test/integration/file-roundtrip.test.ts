@@ -1,0 +1,206 @@
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { expect } from 'chai';
+import fc from 'fast-check';
+import hre from 'hardhat';
+import { privateKeyToAccount } from 'viem/accounts';
+import {
+  ChunksLostError,
+  type PeerSource,
+  chainPeerSource,
+  download,
+  downloadToFile,
+  fileSource,
+  masterFromPrivateKey,
+  upload,
+} from '../../client';
+import { connectChain } from '../../protocol/chain/connect';
+import { MANIFEST_INDEX } from '../../protocol/column';
+import { type TestNetwork, startTestNetwork } from '../../scripts/testkit/network';
+
+const CHUNK = 64 * 1024;
+
+describe('uploading and downloading files through real peers on a real chain', () => {
+  let net: TestNetwork;
+  let peers: PeerSource;
+  let work: string;
+  const userKey = `0x${randomBytes(32).toString('hex')}` as const;
+  const account = privateKeyToAccount(userKey);
+  const master = masterFromPrivateKey(userKey);
+
+  before(async () => {
+    net = await startTestNetwork(hre, { peers: 5 });
+    const { publicClient } = await connectChain({ rpcUrl: net.rpcUrl });
+    peers = chainPeerSource({ publicClient, registry: net.deployment.contracts.PeerRegistry });
+    work = fs.mkdtempSync(path.join(os.tmpdir(), 'dhost-roundtrip-'));
+  });
+
+  after(async () => {
+    await net.close();
+    fs.rmSync(work, { recursive: true, force: true });
+  });
+
+  afterEach(async () => {
+    for (const p of net.peers) await net.restartPeer(p.index);
+  });
+
+  const writeFile = (name: string, bytes: Uint8Array) => {
+    const file = path.join(work, name);
+    fs.writeFileSync(file, bytes);
+    return file;
+  };
+
+  const put = async (bytes: Uint8Array, opts: { replicas?: number; onProgress?: (p: { bytes: number }) => void } = {}) => {
+    const file = writeFile(`in-${randomBytes(4).toString('hex')}`, bytes);
+    return upload(
+      { account, chainId: net.chainId, master, peers },
+      { source: await fileSource(file), name: path.basename(file), chunkSize: CHUNK, replicas: opts.replicas, onProgress: opts.onProgress },
+    );
+  };
+
+  const get = async (handle: string) => {
+    const parts: Uint8Array[] = [];
+    for await (const part of download({ peers }, { handle })) parts.push(part);
+    return Buffer.concat(parts);
+  };
+
+  const holderOf = (result: Awaited<ReturnType<typeof put>>, column: number) => {
+    const c = result.columns.find((x) => x.column === column);
+    const peer = net.peers.find((p) => p.address.toLowerCase() === c?.operator.toLowerCase());
+    if (!c || !peer) throw new Error(`no holder for column ${column}`);
+    return { column: c, peer };
+  };
+
+  it('gives back random files byte for byte, at every chunk boundary', async () => {
+    for (const size of [0, 1, CHUNK - 1, CHUNK, CHUNK + 1, 3 * CHUNK + 17]) {
+      const bytes = randomBytes(size);
+      const result = await put(bytes);
+      expect(result.size).to.equal(size);
+      expect(result.columns).to.have.length(3);
+      expect(Buffer.compare(await get(result.handle), bytes)).to.equal(0, `size ${size}`);
+    }
+  });
+
+  it('gives back files of random sizes (property)', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 0, max: 5 * CHUNK }), async (size) => {
+        const bytes = randomBytes(size);
+        const result = await put(bytes);
+        expect(Buffer.compare(await get(result.handle), bytes)).to.equal(0);
+      }),
+      { numRuns: 8 },
+    );
+  });
+
+  it('places the columns on distinct peers', async () => {
+    const result = await put(randomBytes(2 * CHUNK));
+    const operators = new Set(result.columns.map((c) => c.operator.toLowerCase()));
+    expect(operators.size).to.equal(3);
+  });
+
+  describe('when two of the three column holders are stopped before download', () => {
+    it('still downloads the file from the third', async () => {
+      const bytes = randomBytes(4 * CHUNK + 5);
+      const result = await put(bytes);
+      await net.stopPeer(holderOf(result, 0).peer.index);
+      await net.stopPeer(holderOf(result, 1).peer.index);
+      expect(Buffer.compare(await get(result.handle), bytes)).to.equal(0);
+    });
+  });
+
+  describe('when all three column holders are stopped', () => {
+    it('fails with ChunksLostError and leaves no output file', async () => {
+      const result = await put(randomBytes(2 * CHUNK));
+      for (const c of [0, 1, 2]) await net.stopPeer(holderOf(result, c).peer.index);
+      const outPath = path.join(work, 'lost.bin');
+      const err = await downloadToFile({ peers }, { handle: result.handle, outPath }).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(err).to.be.instanceOf(Error);
+      expect((err as Error).name).to.be.oneOf(['ChunksLostError', 'NoColumnsFoundError']);
+      expect(fs.existsSync(outPath)).to.equal(false);
+      expect(fs.readdirSync(work).filter((f) => f.startsWith('lost.bin'))).to.deep.equal([]);
+    });
+  });
+
+  describe("when one holder's shard is corrupted on disk", () => {
+    it('detects the bad hash and reads that chunk from another column', async () => {
+      const bytes = randomBytes(3 * CHUNK);
+      const result = await put(bytes);
+      const { column, peer } = holderOf(result, 0);
+      const shardFile = path.join(peer.dataDir, 'slots', column.slotId.slice(2, 4), column.slotId, '1');
+      const data = fs.readFileSync(shardFile);
+      data[100] ^= 0x01;
+      fs.writeFileSync(shardFile, data);
+      expect(Buffer.compare(await get(result.handle), bytes)).to.equal(0);
+    });
+  });
+
+  describe('when every holder of one chunk has lost or corrupted it', () => {
+    it('names the lost chunk in ChunksLostError', async () => {
+      const result = await put(randomBytes(3 * CHUNK));
+      for (const c of [0, 1, 2]) {
+        const { column, peer } = holderOf(result, c);
+        const shardFile = path.join(peer.dataDir, 'slots', column.slotId.slice(2, 4), column.slotId, '2');
+        const data = fs.readFileSync(shardFile);
+        data[0] ^= 0xff;
+        fs.writeFileSync(shardFile, data);
+      }
+      const err = await get(result.handle).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(err).to.be.instanceOf(ChunksLostError);
+      expect((err as ChunksLostError).details.chunks).to.deep.equal([2]);
+    });
+  });
+
+  describe('when a peer is down during upload', () => {
+    it('leaves it out at placement and the file is complete on three others', async () => {
+      await net.stopPeer(0);
+      const bytes = randomBytes(2 * CHUNK + 3);
+      const result = await put(bytes);
+      expect(result.columns.map((c) => c.operator.toLowerCase())).to.not.include(net.peers[0].address.toLowerCase());
+      expect(Buffer.compare(await get(result.handle), bytes)).to.equal(0);
+    });
+
+    it('moves the whole column to a spare when its peer dies mid-upload', async () => {
+      const bytes = randomBytes(8 * CHUNK);
+      let killed: number | undefined;
+      // Stop the first peer that received a new slot once a quarter of the file is sent.
+      const slotsOf = (dataDir: string) => {
+        const root = path.join(dataDir, 'slots');
+        if (!fs.existsSync(root)) return 0;
+        return fs.readdirSync(root).reduce((n, prefix) => n + fs.readdirSync(path.join(root, prefix)).length, 0);
+      };
+      const before = net.peers.map((p) => slotsOf(p.dataDir));
+      const stopOne = async () => {
+        const p = net.peers.find((x) => x.node && slotsOf(x.dataDir) > before[x.index]);
+        if (!p) return;
+        killed = p.index;
+        await net.stopPeer(p.index);
+      };
+      let stopping: Promise<void> | undefined;
+      const result = await put(bytes, {
+        onProgress: (p) => {
+          if (p.bytes >= 2 * CHUNK && !stopping) stopping = stopOne();
+        },
+      });
+      await stopping;
+      expect(killed).to.not.equal(undefined);
+      const operators = result.columns.map((c) => c.operator.toLowerCase());
+      expect(new Set(operators).size).to.equal(3);
+      expect(Buffer.compare(await get(result.handle), bytes)).to.equal(0);
+      // Each column's manifest landed on its final holder.
+      for (const c of result.columns) {
+        const holder = net.peers.find((p) => p.address.toLowerCase() === c.operator.toLowerCase());
+        expect(holder?.node, 'final holder runs').to.not.equal(undefined);
+        const res = await fetch(`${holder?.node?.url}/slots/${c.slotId}/shards/${MANIFEST_INDEX}`, { method: 'HEAD' });
+        expect(res.status).to.equal(200);
+      }
+    });
+  });
+});
