@@ -64,9 +64,13 @@ export async function runDeploy(params: {
     child.on('close', (c) => resolve(c ?? 1));
   });
   if (code !== 0) {
-    throw new ChainError('CONTRACT_REVERTED', `deployment to ${params.rpcUrl} failed (exit ${code}): ${output.join('').trim().split('\n').slice(-3).join(' ')}`, {
-      details: { rpcUrl: params.rpcUrl },
-    });
+    throw new ChainError(
+      'CONTRACT_REVERTED',
+      `deployment to ${params.rpcUrl} failed (exit ${code}): ${output.join('').trim().split('\n').slice(-3).join(' ')}`,
+      {
+        details: { rpcUrl: params.rpcUrl },
+      },
+    );
   }
   return loadDeployment({ file, chainId: chain.id });
 }

@@ -64,9 +64,13 @@ export async function connect(settings: Settings): Promise<Connection> {
   const deployment = await loadDeployment({ file, chainId: chain.id });
   const code = await publicClient.getCode({ address: deployment.contracts.PeerRegistry });
   if (!code || code === '0x') {
-    throw new ChainError('DEPLOYMENT_MISSING', `no PeerRegistry contract at ${deployment.contracts.PeerRegistry} on chain ${chain.id}: the deployment file ${file} is stale (was the chain restarted?)`, {
-      details: { file },
-    });
+    throw new ChainError(
+      'DEPLOYMENT_MISSING',
+      `no PeerRegistry contract at ${deployment.contracts.PeerRegistry} on chain ${chain.id}: the deployment file ${file} is stale (was the chain restarted?)`,
+      {
+        details: { file },
+      },
+    );
   }
   return { publicClient, chain, chainId: chain.id, deployment };
 }

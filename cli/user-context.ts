@@ -1,6 +1,6 @@
 import { type LocalAccount, privateKeyToAccount } from 'viem/accounts';
-import { type Keystore, type PeerSource, chainPeerSource, masterFromPrivateKey, openKeystore } from '../client';
-import { type Connection, type Settings, connect } from './settings';
+import { chainPeerSource, type Keystore, masterFromPrivateKey, openKeystore, type PeerSource } from '../client';
+import { type Connection, connect, type Settings } from './settings';
 
 /** What user commands (upload, download, ls) work with. */
 export interface UserContext {

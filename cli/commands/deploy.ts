@@ -1,6 +1,6 @@
-import type { CommandIo } from '../main';
 import { COMMON_OPTIONS, parseCommandArgs } from '../args';
 import { UsageError } from '../errors';
+import type { CommandIo } from '../main';
 import { runDeploy } from '../run-deploy';
 import { resolveSettings } from '../settings';
 import { parseTokenAmount } from '../sizes';

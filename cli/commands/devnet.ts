@@ -49,7 +49,10 @@ export async function devnetCommand(io: CommandIo, args: string[]): Promise<numb
   if (!Number.isInteger(peerCount) || peerCount < 1 || peerCount > 16) throw new UsageError('--peers must be 1 to 16');
   const chainPort = values.port === undefined ? 8545 : Number(values.port);
   const firstNodePort = values['node-port'] === undefined ? DEVNET.firstPort : Number(values['node-port']);
-  for (const [name, port] of [['--port', chainPort], ['--node-port', firstNodePort]] as const) {
+  for (const [name, port] of [
+    ['--port', chainPort],
+    ['--node-port', firstNodePort],
+  ] as const) {
     if (!Number.isInteger(port) || port < 1 || port + peerCount > 65535) throw new UsageError(`${name} must be a port number`);
   }
   const settings = resolveSettings(values, io.env);
@@ -64,7 +67,13 @@ export async function devnetCommand(io: CommandIo, args: string[]): Promise<numb
   };
   try {
     say(`devnet: starting the chain on 127.0.0.1:${chainPort} (log: ${path.join(stateDir, 'chain.log')})`);
-    const chainProc = await startChain({ root: settings.root, host: '127.0.0.1', port: chainPort, logFile: path.join(stateDir, 'chain.log'), signal: io.signal });
+    const chainProc = await startChain({
+      root: settings.root,
+      host: '127.0.0.1',
+      port: chainPort,
+      logFile: path.join(stateDir, 'chain.log'),
+      signal: io.signal,
+    });
     track(chainProc.child);
     const rpcUrl = chainProc.rpcUrl;
     const deploymentFile = settings.deploymentFile ?? path.join(settings.root, 'deployments', '31337.json');
@@ -86,9 +95,17 @@ export async function devnetCommand(io: CommandIo, args: string[]): Promise<numb
     say(`devnet: funding ${peerCount} operators and your account ${user}`);
     await fundAccounts(
       { publicClient, chain },
-      { funderKey: hardhatKey(0), token: deployment.contracts.RewardToken, recipients: operatorKeys.map((k) => privateKeyToAccount(k).address), tokens: DEVNET.operatorTokens },
+      {
+        funderKey: hardhatKey(0),
+        token: deployment.contracts.RewardToken,
+        recipients: operatorKeys.map((k) => privateKeyToAccount(k).address),
+        tokens: DEVNET.operatorTokens,
+      },
     );
-    await fundAccounts({ publicClient, chain }, { funderKey: hardhatKey(0), token: deployment.contracts.RewardToken, recipients: [user], tokens: DEVNET.operatorTokens, eth: '100' });
+    await fundAccounts(
+      { publicClient, chain },
+      { funderKey: hardhatKey(0), token: deployment.contracts.RewardToken, recipients: [user], tokens: DEVNET.operatorTokens, eth: '100' },
+    );
     say(`devnet: starting ${peerCount} peer nodes`);
     const nodes: (NodeProcess & { apiKey: string })[] = [];
     // Start peers one after the other: each registers with its own key, and two cores are shared.

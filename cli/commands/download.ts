@@ -1,11 +1,10 @@
 import path from 'node:path';
-import { downloadToFile } from '../../client';
+import { chainPeerSource, downloadToFile } from '../../client';
 import { COMMON_OPTIONS, parseCommandArgs } from '../args';
 import { UsageError } from '../errors';
 import type { CommandIo } from '../main';
 import { progressBar } from '../progress';
 import { connect, resolveSettings } from '../settings';
-import { chainPeerSource } from '../../client';
 
 /**
  * `dhost download HANDLE -o PATH`: finds the file's columns on the active peers, checks and

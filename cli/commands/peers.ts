@@ -51,7 +51,9 @@ export async function peersCommand(io: CommandIo, args: string[]): Promise<numbe
     const stake = (r.peer.stake / 10n ** 18n).toString();
     const live = r.live ? `ok ${r.rttMs} ms` : `DOWN (${r.error})`;
     const free = r.live ? formatBytes(r.status.freeBytes) : '-';
-    io.stdout.write(`${r.peer.operator}  ${r.peer.endpoint.padEnd(26)}  ${formatBytes(Number(r.peer.capacity)).padStart(10)}  ${free.padStart(10)}  ${stake.padStart(8)}  ${live}\n`);
+    io.stdout.write(
+      `${r.peer.operator}  ${r.peer.endpoint.padEnd(26)}  ${formatBytes(Number(r.peer.capacity)).padStart(10)}  ${free.padStart(10)}  ${stake.padStart(8)}  ${live}\n`,
+    );
   }
   return 0;
 }

@@ -19,9 +19,12 @@ export async function uploadCommand(io: CommandIo, args: string[]): Promise<numb
   const { values, positionals } = parseCommandArgs(args, { ...COMMON_OPTIONS, replicas: { type: 'string' }, 'chunk-size': { type: 'string' } });
   if (positionals.length !== 1) throw new UsageError('upload needs exactly one FILE argument');
   const replicas = values.replicas === undefined ? undefined : Number(values.replicas);
-  if (replicas !== undefined && (!Number.isInteger(replicas) || replicas < 1 || replicas > 16)) throw new UsageError('--replicas must be an integer from 1 to 16');
+  if (replicas !== undefined && (!Number.isInteger(replicas) || replicas < 1 || replicas > 16))
+    throw new UsageError('--replicas must be an integer from 1 to 16');
   const settings = resolveSettings(values, io.env);
-  const ctx = await userContext(settings, { onNewKey: (file) => io.stderr.write(`dhost: created a new account key in ${file}; back it up: your files' keys derive from it\n`) });
+  const ctx = await userContext(settings, {
+    onNewKey: (file) => io.stderr.write(`dhost: created a new account key in ${file}; back it up: your files' keys derive from it\n`),
+  });
   const file = path.resolve(positionals[0]);
   const source = await fileSource(file);
   const bar = progressBar({ stream: io.stderr, label: 'upload' });

@@ -1,4 +1,4 @@
-import { type Address, type Chain, type Hex, type PublicClient, type Transport, createWalletClient, http, parseEther } from 'viem';
+import { type Address, type Chain, createWalletClient, type Hex, http, type PublicClient, parseEther, type Transport } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
 import { rewardTokenAbi } from '../../protocol/chain/generated/abis';
 

@@ -10,7 +10,13 @@ import { SetupError } from '../errors';
  * @example
  * const chain = await startChain({ root, host: '127.0.0.1', port: 8545, logFile: '.dhost/devnet/chain.log' });
  */
-export async function startChain(params: { root: string; host: string; port: number; logFile: string; signal?: AbortSignal }): Promise<{ rpcUrl: string; child: ChildProcess }> {
+export async function startChain(params: {
+  root: string;
+  host: string;
+  port: number;
+  logFile: string;
+  signal?: AbortSignal;
+}): Promise<{ rpcUrl: string; child: ChildProcess }> {
   const rpcUrl = `http://${params.host}:${params.port}`;
   const alreadyThere = await connectChain({ rpcUrl, timeoutMs: 1_000 }).then(
     () => true,

@@ -37,7 +37,10 @@ export async function bareTransfer(
     const target = params.targets[column];
     const path = shardPath({ slotId: slotIdOf(fileId, column), index, fileId, column });
     const contentSha256 = createHash('sha256').update(body).digest('hex');
-    const headers = await signRequest({ account: deps.account }, { method: 'PUT', pathAndQuery: path, contentSha256, node: target.address, chainId: deps.chainId });
+    const headers = await signRequest(
+      { account: deps.account },
+      { method: 'PUT', pathAndQuery: path, contentSha256, node: target.address, chainId: deps.chainId },
+    );
     const res = await fetch(`${target.url}${path}`, { method: 'PUT', headers: { ...headers, 'content-type': 'application/octet-stream' }, body });
     if (!res.ok) throw new Error(`bare PUT ${res.status}: ${await res.text()}`);
     await res.arrayBuffer();

@@ -43,7 +43,9 @@ function runWorker(root: string, task: Record<string, unknown>): Promise<Record<
     child.stdout.on('data', (d) => {
       out += d;
     });
-    child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out.trim().split('\n').pop() ?? '{}')) : reject(new Error(`${task.mode} worker exited ${code}`))));
+    child.on('exit', (code) =>
+      code === 0 ? resolve(JSON.parse(out.trim().split('\n').pop() ?? '{}')) : reject(new Error(`${task.mode} worker exited ${code}`)),
+    );
   });
 }
 
@@ -76,7 +78,12 @@ async function main(): Promise<void> {
     const operatorKeys = Array.from({ length: nodeCount }, (_, i) => hardhatKey(i + 1));
     await fundAccounts(
       { publicClient, chain: viemChain },
-      { funderKey: hardhatKey(0), token: deployment.contracts.RewardToken, recipients: operatorKeys.map((k) => privateKeyToAccount(k).address), tokens: 10_000n * 10n ** 18n },
+      {
+        funderKey: hardhatKey(0),
+        token: deployment.contracts.RewardToken,
+        recipients: operatorKeys.map((k) => privateKeyToAccount(k).address),
+        tokens: 10_000n * 10n ** 18n,
+      },
     );
     for (let i = 0; i < nodeCount; i++) {
       children.push(

@@ -27,7 +27,13 @@ async function run(task: WorkerTask): Promise<Record<string, unknown>> {
   if (task.mode === 'baseline') {
     const r = await bareTransfer(
       { account, chainId: chain.id },
-      { file: task.file, fileId: randomFileId(), targets: task.targets.slice(0, task.replicas), chunkSize: defaults.chunkSize, inFlight: defaults.shardsInFlightPerColumn },
+      {
+        file: task.file,
+        fileId: randomFileId(),
+        targets: task.targets.slice(0, task.replicas),
+        chunkSize: defaults.chunkSize,
+        inFlight: defaults.shardsInFlightPerColumn,
+      },
     );
     return { ...r, peakRssMB: peakRssMB('self') };
   }

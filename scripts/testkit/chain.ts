@@ -1,5 +1,6 @@
 import { JsonRpcServer } from 'hardhat/internal/hardhat-network/jsonrpc/server';
 import type { HardhatRuntimeEnvironment } from 'hardhat/types';
+
 export { HARDHAT_MNEMONIC, hardhatKey } from '../../cli/devnet/accounts';
 
 /**

@@ -60,7 +60,12 @@ export async function startTestNetwork(
   const keys = Array.from({ length: params.peers }, (_, i) => hardhatKey(first + i));
   await fundAccounts(
     { publicClient, chain },
-    { funderKey: hardhatKey(0), token: deployment.contracts.RewardToken, recipients: keys.map((k) => privateKeyToAccount(k).address), tokens: 10_000n * 10n ** 18n },
+    {
+      funderKey: hardhatKey(0),
+      token: deployment.contracts.RewardToken,
+      recipients: keys.map((k) => privateKeyToAccount(k).address),
+      tokens: 10_000n * 10n ** 18n,
+    },
   );
   const peers: TestPeer[] = [];
   for (let i = 0; i < params.peers; i++) {
