@@ -1,0 +1,67 @@
+import { Hono } from 'hono';
+import type { Address } from 'viem';
+import { nodeDefaults } from './config';
+import type { NodeEnv } from './env';
+import { errorHandler, notFoundHandler } from './middleware/error-handler';
+import { fileRoutes } from './routes/files';
+import { healthRoutes } from './routes/health';
+import { operatorRoutes } from './routes/operator';
+import { shardRoutes } from './routes/shards';
+import { statusRoutes } from './routes/status';
+import { createKeyedLock } from './store/keyed-lock';
+import type { NonceStore } from './store/nonce-store';
+import type { SlotIndex } from './store/slot-index';
+import type { SlotStore } from './store/slot-store';
+
+/** What the node's HTTP app needs; no chain access (so tests drive it through `app.request()`). */
+export interface NodeAppDeps {
+  store: SlotStore;
+  index: SlotIndex;
+  nonces: Pick<NonceStore, 'remember'>;
+  /** The node's operator address and chain: signed writes must name both. */
+  identity: { address: Address; chainId: number };
+  limits: { capacityBytes: number; maxShardBytes: number };
+  /** Operator API key; without one the operator routes answer 403 `OPERATOR_DISABLED`. */
+  apiKey?: string;
+  /** Clock in milliseconds (signature freshness, timestamps, uptime). Default `Date.now`. */
+  now?: () => number;
+  /** When the node started, in milliseconds (for `uptimeSeconds`). Default: now. */
+  startedAt?: number;
+  /** Where unexpected errors are logged. Default `console.error`. */
+  log?: (line: string) => void;
+}
+
+/**
+ * Builds the node's HTTP app: shard writes and reads, file holdings, status, health, operator
+ * routes, one JSON error path and a JSON 404.
+ *
+ * @example
+ * const nodeStore = await openNodeStore({ dataDir });
+ * const app = createNodeApp({ ...nodeStore, identity: { address, chainId: 31337 }, limits: { capacityBytes: 1 << 30, maxShardBytes: 17 << 20 } });
+ * const res = await app.request('/health');
+ */
+export function createNodeApp(deps: NodeAppDeps): Hono<NodeEnv> {
+  const now = deps.now ?? Date.now;
+  const locks = createKeyedLock();
+  const app = new Hono<NodeEnv>();
+  app.onError(errorHandler({ log: deps.log ?? console.error }));
+  app.notFound(notFoundHandler());
+  app.route('/', healthRoutes());
+  app.route('/', statusRoutes({ index: deps.index, identity: deps.identity, limits: deps.limits, now, startedAt: deps.startedAt ?? now() }));
+  app.route('/', fileRoutes({ index: deps.index }));
+  app.route(
+    '/',
+    shardRoutes({
+      store: deps.store,
+      index: deps.index,
+      nonces: deps.nonces,
+      locks,
+      identity: deps.identity,
+      limits: deps.limits,
+      maxSkewSeconds: nodeDefaults.maxSignatureSkewSeconds,
+      now,
+    }),
+  );
+  app.route('/', operatorRoutes({ index: deps.index, store: deps.store, locks, apiKey: deps.apiKey }));
+  return app;
+}

@@ -1,0 +1,39 @@
+import { type Chain, createPublicClient, createWalletClient, http, type PrivateKeyAccount, type PublicClient, type Transport, type WalletClient } from 'viem';
+import { privateKeyToAccount } from 'viem/accounts';
+import { connectChain } from '../../protocol/chain/connect';
+import type { Deployment } from '../../protocol/chain/deployment';
+import { ChainError } from '../../protocol/errors';
+
+/** The node's view of the chain: a public client to read and a wallet client signing with the operator key. */
+export interface NodeChain {
+  publicClient: PublicClient<Transport, Chain>;
+  walletClient: WalletClient<Transport, Chain, PrivateKeyAccount>;
+  account: PrivateKeyAccount;
+  chain: Chain;
+}
+
+/**
+ * Connects to the RPC endpoint over plain HTTP JSON-RPC, checks that it serves the deployment's
+ * chain (`ChainError('CHAIN_MISMATCH')` otherwise) and builds the clients the node signs with.
+ *
+ * @example
+ * const { publicClient, walletClient, account } = await connectNodeChain({ rpcUrl, privateKey, deployment });
+ */
+export async function connectNodeChain(params: { rpcUrl: string; privateKey: `0x${string}`; deployment: Pick<Deployment, 'chainId'> }): Promise<NodeChain> {
+  const { chain } = await connectChain({ rpcUrl: params.rpcUrl });
+  if (chain.id !== params.deployment.chainId) {
+    throw new ChainError('CHAIN_MISMATCH', `the RPC endpoint serves chain ${chain.id}, but the deployment is for chain ${params.deployment.chainId}`, {
+      details: { rpcUrl: params.rpcUrl, rpcChainId: chain.id, deploymentChainId: params.deployment.chainId },
+    });
+  }
+  const account = privateKeyToAccount(params.privateKey);
+  // Our own transport (not connectChain's, which gives up after one retry): heartbeats retry themselves.
+  const transport = http(params.rpcUrl, { timeout: 30_000, retryCount: 2 });
+  return {
+    // Poll receipts every 500 ms rather than viem's 4 s: a node waits on its own transactions at start-up.
+    publicClient: createPublicClient({ chain, transport, pollingInterval: 500 }),
+    walletClient: createWalletClient({ chain, transport, account, pollingInterval: 500 }),
+    account,
+    chain,
+  };
+}

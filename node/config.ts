@@ -1,0 +1,29 @@
+import { defaults } from '../protocol/config';
+
+/**
+ * The peer node's own defaults, in one place. Each value says why it is what it is; the protocol
+ * ones (shard size, signature skew) come from `protocol/config.ts` so node and client agree.
+ *
+ * @example
+ * const interval = nodeDefaults.heartbeatIntervalFraction * heartbeatTimeoutMs;
+ */
+export const nodeDefaults = {
+  /** Listen on loopback unless told otherwise: a fresh node is not exposed by accident. */
+  host: '127.0.0.1',
+  /** The largest shard accepted: the protocol's bound, so any shard a client makes fits. */
+  maxShardBytes: defaults.maxShardBytes,
+  /** Signed requests outside this window are refused; the nonce memory covers twice this window. */
+  maxSignatureSkewSeconds: defaults.maxSignatureSkewSeconds,
+  /** 0.001 token per GiB per epoch: a visible, non-zero devnet price that the operator overrides. */
+  pricePerGiBEpoch: 10n ** 15n,
+  /** Heartbeat every third of the registry's timeout: two beats may fail before the peer lapses. */
+  heartbeatIntervalFraction: 1 / 3,
+  /** ±10% jitter, so that peers started together do not all send their heartbeat in one block. */
+  heartbeatJitter: 0.1,
+  /** A failed heartbeat is retried after this delay (capped at the interval), not a full interval later. */
+  heartbeatRetryMs: 15_000,
+  /** Expired nonces are pruned this often; the table stays small (one row per write in 2 × skew). */
+  noncePruneIntervalMs: 60_000,
+  /** File name of the SQLite index inside the data directory. */
+  indexFileName: 'index.sqlite',
+} as const;

@@ -1,0 +1,128 @@
+import { DhostError, InvalidInputError } from '../protocol/errors';
+
+type ErrorOptions = { details?: Record<string, unknown>; cause?: unknown };
+
+/**
+ * The caller is known but may not do this: a slot written by another signer, operator routes on a
+ * node without an API key. Answered with 403.
+ *
+ * @example
+ * throw new ForbiddenError('SLOT_OWNED_BY_OTHER', 'slot belongs to another signer', { details: { slotId } });
+ */
+export class ForbiddenError extends DhostError {
+  override readonly code: string;
+  constructor(code: 'SLOT_OWNED_BY_OTHER' | 'OPERATOR_DISABLED', message: string, options: ErrorOptions = {}) {
+    super(message, options);
+    this.code = code;
+  }
+}
+
+/**
+ * An operator route called without the right API key. Answered with 401.
+ *
+ * @example
+ * throw new OperatorKeyError('OPERATOR_KEY_INVALID', 'the API key does not match');
+ */
+export class OperatorKeyError extends DhostError {
+  override readonly code: string;
+  constructor(code: 'OPERATOR_KEY_MISSING' | 'OPERATOR_KEY_INVALID', message: string, options: ErrorOptions = {}) {
+    super(message, options);
+    this.code = code;
+  }
+}
+
+/**
+ * Nothing here under that name: an unknown shard, slot or route. Answered with 404.
+ *
+ * @example
+ * throw new NotFoundError('SHARD_NOT_FOUND', 'no such shard', { details: { slotId, index } });
+ */
+export class NotFoundError extends DhostError {
+  override readonly code: string;
+  constructor(code: 'SHARD_NOT_FOUND' | 'SLOT_NOT_FOUND' | 'ROUTE_NOT_FOUND', message: string, options: ErrorOptions = {}) {
+    super(message, options);
+    this.code = code;
+  }
+}
+
+/**
+ * A shard is already stored under that index with other content. Answered with 409.
+ *
+ * @example
+ * throw new ShardConflictError('shard 3 is already stored with another hash', { details: { slotId, index: 3 } });
+ */
+export class ShardConflictError extends DhostError {
+  override readonly code: string = 'SHARD_CONFLICT';
+}
+
+/**
+ * The body is larger than the node's `maxShardBytes`. Answered with 413.
+ *
+ * @example
+ * throw new ShardTooLargeError('shard exceeds 17825792 bytes', { details: { maxShardBytes } });
+ */
+export class ShardTooLargeError extends DhostError {
+  override readonly code: string = 'SHARD_TOO_LARGE';
+}
+
+/**
+ * Storing the shard would exceed the node's capacity. Answered with 507.
+ *
+ * @example
+ * throw new CapacityExceededError('node is full', { details: { capacityBytes, usedBytes, size } });
+ */
+export class CapacityExceededError extends DhostError {
+  override readonly code: string = 'CAPACITY_EXCEEDED';
+}
+
+/**
+ * The body's SHA-256 differs from the signed `x-dhost-content-sha256`. Answered with 400.
+ *
+ * @example
+ * throw new ContentHashMismatchError('body does not match the signed content hash', { details: { expected, actual } });
+ */
+export class ContentHashMismatchError extends InvalidInputError {
+  override readonly code: string = 'CONTENT_HASH_MISMATCH';
+}
+
+/**
+ * The body ended before its declared `Content-Length` (or ran past it). Answered with 400.
+ *
+ * @example
+ * throw new BodyLengthMismatchError('body has 10 bytes, Content-Length says 20', { details: { declared: 20, received: 10 } });
+ */
+export class BodyLengthMismatchError extends InvalidInputError {
+  override readonly code: string = 'BODY_LENGTH_MISMATCH';
+}
+
+/**
+ * The node's operator has begun to exit the registry: the node refuses to start rather than take
+ * data it is about to drop.
+ *
+ * @example
+ * throw new PeerExitingError('peer 0x… is exiting the registry', { details: { operator, exitRequestedAt } });
+ */
+export class PeerExitingError extends DhostError {
+  override readonly code: string = 'PEER_EXITING';
+}
+
+/**
+ * The slot id in the path is not keccak(fileId, column) of the query's file id and column.
+ * Answered with 400.
+ *
+ * @example
+ * throw new SlotIdMismatchError('slot id does not match file id and column', { details: { slotId, expected } });
+ */
+export class SlotIdMismatchError extends InvalidInputError {
+  override readonly code: string = 'SLOT_ID_MISMATCH';
+}
+
+/**
+ * The operator's key does not hold the reward tokens it must stake to register.
+ *
+ * @example
+ * throw new StakeUnavailableError('operator holds 0 tokens but must stake 1000', { details: { balance, stake } });
+ */
+export class StakeUnavailableError extends DhostError {
+  override readonly code: string = 'STAKE_UNAVAILABLE';
+}

@@ -1,0 +1,115 @@
+import { Readable } from 'node:stream';
+import type { ReadableStream as WebReadableStream } from 'node:stream/web';
+import { Hono } from 'hono';
+import type { Address } from 'viem';
+import type { z } from 'zod';
+import { parseShardIndex } from '../../protocol/column';
+import { InvalidInputError } from '../../protocol/errors';
+import { parseColumn, parseFileId, parseSlotId, slotIdOf } from '../../protocol/ids';
+import type { shardStoredSchema } from '../../protocol/wire';
+import type { NodeEnv } from '../env';
+import { NotFoundError, SlotIdMismatchError } from '../errors';
+import { requestLimits } from '../middleware/request-limits';
+import { signedWrite } from '../middleware/signed-write';
+import type { KeyedLock } from '../store/keyed-lock';
+import type { NonceStore } from '../store/nonce-store';
+import { putShard } from '../store/put-shard';
+import type { SlotIndex } from '../store/slot-index';
+import type { SlotStore } from '../store/slot-store';
+
+/** What the shard routes need. */
+export interface ShardRoutesDeps {
+  store: Pick<SlotStore, 'receive' | 'place' | 'discard' | 'shardPath' | 'open'>;
+  index: Pick<SlotIndex, 'getSlot' | 'getShard' | 'usage' | 'commitShard'>;
+  nonces: Pick<NonceStore, 'remember'>;
+  locks: KeyedLock;
+  identity: { address: Address; chainId: number };
+  limits: { capacityBytes: number; maxShardBytes: number };
+  maxSkewSeconds: number;
+  now: () => number;
+}
+
+const SHARD_PATH = '/slots/:slotId/shards/:index';
+
+/**
+ * `PUT /slots/:slotId/shards/:index?fileId=0x…&column=N` stores a shard (signed write; 201 new,
+ * 200 `{created:false}` for an identical retry); `GET`/`HEAD` of the same path stream it back,
+ * open to anyone, only while the index has its row.
+ *
+ * @example
+ * app.route('/', shardRoutes({ store, index, nonces, locks, identity, limits, maxSkewSeconds: 300, now: Date.now }));
+ */
+export function shardRoutes(deps: ShardRoutesDeps): Hono<NodeEnv> {
+  const app = new Hono<NodeEnv>();
+
+  app.put(
+    SHARD_PATH,
+    requestLimits({ maxBodyBytes: deps.limits.maxShardBytes }),
+    signedWrite({ identity: deps.identity, nonces: deps.nonces, now: deps.now, maxSkewSeconds: deps.maxSkewSeconds }),
+    async (c) => {
+      const slotId = parseSlotId(c.req.param('slotId'));
+      const index = parseShardIndex(c.req.param('index'));
+      const fileIdParam = c.req.query('fileId');
+      const columnParam = c.req.query('column');
+      if (fileIdParam === undefined || columnParam === undefined) {
+        throw new InvalidInputError('a shard write needs the query parameters fileId and column', { details: { fileId: fileIdParam, column: columnParam } });
+      }
+      const fileId = parseFileId(fileIdParam);
+      const column = parseColumn(columnParam);
+      const expected = slotIdOf(fileId, column);
+      if (expected !== slotId) {
+        throw new SlotIdMismatchError('the slot id is not keccak(fileId, column)', { details: { slotId, fileId, column, expected } });
+      }
+      const result = await putShard(
+        { store: deps.store, index: deps.index, locks: deps.locks, now: deps.now },
+        {
+          slotId,
+          fileId,
+          column,
+          index,
+          owner: c.get('signer'),
+          contentSha256: c.get('contentSha256'),
+          body: c.req.raw.body,
+          declaredLength: c.get('declaredLength'),
+          signal: c.req.raw.signal,
+          capacityBytes: deps.limits.capacityBytes,
+          maxShardBytes: deps.limits.maxShardBytes,
+        },
+      );
+      const body: z.infer<typeof shardStoredSchema> = { slotId, index, size: result.size, sha256: result.sha256, created: result.created };
+      return c.json(body, result.created ? 201 : 200);
+    },
+  );
+
+  app.get(SHARD_PATH, async (c) => {
+    const slotId = parseSlotId(c.req.param('slotId'));
+    const index = parseShardIndex(c.req.param('index'));
+    const row = deps.index.getShard(slotId, index);
+    const notFound = () => new NotFoundError('SHARD_NOT_FOUND', 'this node holds no such shard', { details: { slotId, index } });
+    if (!row) throw notFound();
+    const etag = `"${row.sha256}"`;
+    const headers = {
+      'content-type': 'application/octet-stream',
+      'content-length': String(row.size),
+      'x-dhost-content-sha256': row.sha256,
+      etag,
+      'cache-control': 'public, max-age=31536000, immutable',
+    };
+    if (c.req.header('if-none-match') === etag) return c.body(null, 304, { etag });
+    if (c.req.raw.method === 'HEAD') return c.body(null, 200, headers);
+    const handle = await deps.store.open(slotId, index).catch((cause: NodeJS.ErrnoException) => {
+      if (cause.code === 'ENOENT') throw notFound();
+      throw cause;
+    });
+    const { size } = await handle.stat();
+    if (size !== row.size) {
+      // Replaced or dropped between the lookup and the open: never serve bytes the row does not describe.
+      await handle.close();
+      throw notFound();
+    }
+    const stream = Readable.toWeb(handle.createReadStream()) as WebReadableStream<Uint8Array>;
+    return c.body(stream as unknown as ReadableStream<Uint8Array>, 200, headers);
+  });
+
+  return app;
+}

@@ -1,0 +1,211 @@
+import type { AddressInfo } from 'node:net';
+import { type ServerType, serve } from '@hono/node-server';
+import type { Deployment } from '../protocol/chain/deployment';
+import { peerRegistryAbi } from '../protocol/chain/generated/abis';
+import { createNodeApp } from './app';
+import { ensureRegistered } from './chain/ensure-registered';
+import { startHeartbeats } from './chain/heartbeat';
+import { connectNodeChain } from './chain/node-chain';
+import { sendHeartbeat } from './chain/send-heartbeat';
+import { nodeDefaults } from './config';
+import { openNodeStore } from './store/open-node-store';
+
+/** How to run a peer node. */
+export interface NodeOptions {
+  /** Where shards and the SQLite index live. */
+  dataDir: string;
+  /** Interface to listen on; default `127.0.0.1`. */
+  host?: string;
+  /** Port to listen on; 0 picks a free one. */
+  port: number;
+  /** Public URL announced on chain; default `http://<host>:<actual port>`. */
+  endpoint?: string;
+  /** Bytes offered (announced on chain and enforced on writes). */
+  capacityBytes: number;
+  /** Largest shard accepted; default the protocol's `maxShardBytes`. */
+  maxShardBytes?: number;
+  /** Operator API key for `/operator/*` and `DELETE /slots/:slotId`; without one those routes are disabled. */
+  apiKey?: string;
+  /** The operator key: signs transactions (stake, heartbeats) and is the node's identity in signed writes. */
+  privateKey: `0x${string}`;
+  rpcUrl: string;
+  deployment: Deployment;
+  /** Stake locked when registering; default the registry's `minStake`. */
+  stake?: bigint;
+  /** Asked price per GiB per epoch (reward-token wei); default 1e15. */
+  pricePerGiBEpoch?: bigint;
+  log?: (line: string) => void;
+}
+
+/** A started node. */
+export interface RunningNode {
+  /** Base URL the node listens on (not necessarily the announced endpoint). */
+  url: string;
+  port: number;
+  address: `0x${string}`;
+  chainId: number;
+  /** Stops heartbeats, closes the HTTP server and the database. Idempotent. */
+  stop(): Promise<void>;
+}
+
+function urlHost(host: string): string {
+  if (host === '0.0.0.0') return '127.0.0.1';
+  if (host === '::') return '[::1]';
+  return host.includes(':') ? `[${host}]` : host;
+}
+
+function listen(server: ServerType): Promise<number> {
+  return new Promise((resolve, reject) => {
+    if (server.listening) return resolve((server.address() as AddressInfo).port);
+    server.once('error', reject);
+    server.once('listening', () => {
+      server.off('error', reject);
+      resolve((server.address() as AddressInfo).port);
+    });
+  });
+}
+
+/**
+ * Wraps a fetch handler to count the handlers still running, so that stopping can wait for them
+ * (a handler's promise settles once the request is answered or its upload cleaned up).
+ */
+function trackInFlight<A extends unknown[]>(fetch: (req: Request, ...rest: A) => Response | Promise<Response>) {
+  let running = 0;
+  const idle: (() => void)[] = [];
+  return {
+    fetch: async (req: Request, ...rest: A): Promise<Response> => {
+      running++;
+      try {
+        return await fetch(req, ...rest);
+      } finally {
+        running--;
+        if (running === 0) for (const wake of idle.splice(0)) wake();
+      }
+    },
+    drained: (timeoutMs: number) =>
+      new Promise<void>((resolve) => {
+        if (running === 0) return resolve();
+        const timer = setTimeout(resolve, timeoutMs);
+        timer.unref();
+        idle.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      }),
+  };
+}
+
+function closeServer(server: ServerType): Promise<void> {
+  return new Promise((resolve) => {
+    if (!server.listening) return resolve();
+    const force = setTimeout(() => 'closeAllConnections' in server && server.closeAllConnections(), 2_000);
+    force.unref();
+    server.close(() => {
+      clearTimeout(force);
+      resolve();
+    });
+    if ('closeIdleConnections' in server) server.closeIdleConnections();
+  });
+}
+
+/**
+ * Starts a peer node: checks the RPC serves the deployment's chain (`ChainError('CHAIN_MISMATCH')`
+ * otherwise), opens and recovers the data directory, listens, makes sure the registry describes
+ * it (registering with a stake, or updating its offer; refusing to start while exiting), and sends
+ * heartbeats every third of the registry's `heartbeatTimeout`. Aborting `signal` during start-up
+ * undoes what was started and rejects; aborting later stops the node.
+ *
+ * @example
+ * const node = await startNode({ dataDir: './data/n1', port: 0, capacityBytes: 1 << 30, privateKey, rpcUrl, deployment });
+ * console.log(`serving at ${node.url}`);
+ * await node.stop();
+ */
+export async function startNode(options: NodeOptions, signal?: AbortSignal): Promise<RunningNode> {
+  const log = options.log ?? ((line: string) => console.log(line));
+  const host = options.host ?? nodeDefaults.host;
+  const cleanups: (() => Promise<void> | void)[] = [];
+  const cleanup = async () => {
+    for (const step of cleanups.splice(0).reverse()) {
+      try {
+        await step();
+      } catch (error) {
+        log(`error while stopping: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    }
+  };
+
+  try {
+    signal?.throwIfAborted();
+    const chain = await connectNodeChain({ rpcUrl: options.rpcUrl, privateKey: options.privateKey, deployment: options.deployment });
+    const address = chain.account.address;
+    const chainId = options.deployment.chainId;
+
+    signal?.throwIfAborted();
+    const nodeStore = await openNodeStore({ dataDir: options.dataDir });
+    cleanups.push(() => nodeStore.close());
+    const { recovery } = nodeStore;
+    if (recovery.tmpRemoved + recovery.rowsDropped + recovery.filesDropped + recovery.slotsDropped > 0) {
+      log(
+        `recovered data dir: ${recovery.tmpRemoved} partial uploads removed, ${recovery.rowsDropped} index rows and ${recovery.filesDropped} files dropped, ${recovery.slotsDropped} empty slots dropped`,
+      );
+    }
+
+    const limits = { capacityBytes: options.capacityBytes, maxShardBytes: options.maxShardBytes ?? nodeDefaults.maxShardBytes };
+    const app = createNodeApp({ ...nodeStore, identity: { address, chainId }, limits, apiKey: options.apiKey, log });
+    const inFlight = trackInFlight(app.fetch);
+    // Stop order (reverse of the pushes): close the server, let running handlers finish (a hung-up
+    // upload removes its temporary file), then close the database.
+    cleanups.push(() => inFlight.drained(5_000));
+    const server = serve({ fetch: inFlight.fetch, hostname: host, port: options.port });
+    cleanups.push(() => closeServer(server));
+    const port = await listen(server);
+    const url = `http://${urlHost(host)}:${port}`;
+    const endpoint = options.endpoint ?? url;
+    if (!options.endpoint && (host === '0.0.0.0' || host === '::')) {
+      log(`listening on all interfaces but announcing ${endpoint}: pass an endpoint that other machines can reach`);
+    }
+
+    const pruner = setInterval(() => {
+      try {
+        nodeStore.nonces.prune(Math.floor(Date.now() / 1000));
+      } catch (error) {
+        log(`nonce pruning failed: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    }, nodeDefaults.noncePruneIntervalMs);
+    pruner.unref();
+    cleanups.push(() => clearInterval(pruner));
+
+    signal?.throwIfAborted();
+    const registry = options.deployment.contracts.PeerRegistry;
+    const registration = await ensureRegistered(chain, {
+      registry,
+      token: options.deployment.contracts.RewardToken,
+      endpoint,
+      capacity: BigInt(options.capacityBytes),
+      pricePerGiBEpoch: options.pricePerGiBEpoch ?? nodeDefaults.pricePerGiBEpoch,
+      stake: options.stake,
+      log,
+    });
+    const config = await chain.publicClient.readContract({ address: registry, abi: peerRegistryAbi, functionName: 'config' });
+    const intervalMs = Number(config.heartbeatTimeout) * 1000 * nodeDefaults.heartbeatIntervalFraction;
+    // A fresh registration counts as a heartbeat; a restarted node beats at once (it may have lapsed).
+    const heartbeats = startHeartbeats(
+      { sendHeartbeat: () => sendHeartbeat(chain, { registry }), log },
+      { intervalMs, beatFirst: registration.action !== 'registered' },
+    );
+    cleanups.push(() => heartbeats.stop());
+    signal?.throwIfAborted();
+
+    log(`node ${address} serving ${url} (announced ${endpoint}) on chain ${chainId}, ${registration.action} in the registry`);
+    let stopping: Promise<void> | undefined;
+    const stop = () => {
+      stopping ??= cleanup();
+      return stopping;
+    };
+    signal?.addEventListener('abort', () => void stop(), { once: true });
+    return { url, port, address, chainId, stop };
+  } catch (error) {
+    await cleanup();
+    throw error;
+  }
+}

@@ -1,0 +1,195 @@
+import type BetterSqlite3 from 'better-sqlite3';
+import type { Address } from 'viem';
+import { MANIFEST_INDEX, type ShardIndex } from '../../protocol/column';
+import type { FileId, SlotId } from '../../protocol/ids';
+import { CapacityExceededError, ForbiddenError, ShardConflictError } from '../errors';
+
+/** A slot as the index records it: created by its first stored shard, owned by that shard's signer. */
+export interface SlotRow {
+  slotId: SlotId;
+  fileId: FileId;
+  column: number;
+  owner: Address;
+  createdAt: number;
+}
+
+/** A stored shard as the index records it. A shard is served only while it has a row. */
+export interface ShardRow {
+  slotId: SlotId;
+  index: ShardIndex;
+  size: number;
+  sha256: string;
+  storedAt: number;
+}
+
+/** Totals kept by triggers in the same transactions that change the rows. */
+export interface IndexUsage {
+  bytes: number;
+  shards: number;
+  slots: number;
+}
+
+/** What `commitShard` records. */
+export interface ShardCommit {
+  slotId: SlotId;
+  fileId: FileId;
+  column: number;
+  owner: Address;
+  index: ShardIndex;
+  size: number;
+  sha256: string;
+  capacityBytes: number;
+  now: number;
+}
+
+/** The SQLite index of stored slots and shards. */
+export interface SlotIndex {
+  getSlot(slotId: SlotId): SlotRow | undefined;
+  getShard(slotId: SlotId, index: ShardIndex): ShardRow | undefined;
+  usage(): IndexUsage;
+  /** Records a shard whose file is in place, re-checking owner, conflict and capacity in one transaction. */
+  commitShard(commit: ShardCommit): void;
+  shardsOf(slotId: SlotId): ShardRow[];
+  slotsOfFile(fileId: FileId): SlotRow[];
+  allSlots(): SlotRow[];
+  allShards(): IterableIterator<ShardRow>;
+  /** Drops a slot's rows; returns what it held, or undefined when the slot is unknown. */
+  deleteSlot(slotId: SlotId): { shards: number; bytes: number } | undefined;
+  deleteShard(slotId: SlotId, index: ShardIndex): void;
+  /** Drops slots left without shards (after recovery dropped their rows). */
+  deleteEmptySlots(): number;
+}
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS slots (
+  slot_id TEXT PRIMARY KEY,
+  file_id TEXT NOT NULL,
+  col INTEGER NOT NULL,
+  owner TEXT NOT NULL,
+  created_at INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS slots_by_file ON slots (file_id);
+CREATE TABLE IF NOT EXISTS shards (
+  slot_id TEXT NOT NULL REFERENCES slots (slot_id),
+  idx INTEGER NOT NULL, -- shard index; -1 is the manifest
+  size INTEGER NOT NULL,
+  sha256 TEXT NOT NULL,
+  stored_at INTEGER NOT NULL,
+  PRIMARY KEY (slot_id, idx)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS usage (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  bytes INTEGER NOT NULL,
+  shards INTEGER NOT NULL,
+  slots INTEGER NOT NULL
+);
+INSERT OR IGNORE INTO usage (id, bytes, shards, slots) VALUES (1, 0, 0, 0);
+CREATE TRIGGER IF NOT EXISTS shards_inserted AFTER INSERT ON shards BEGIN
+  UPDATE usage SET bytes = bytes + NEW.size, shards = shards + 1 WHERE id = 1;
+END;
+CREATE TRIGGER IF NOT EXISTS shards_deleted AFTER DELETE ON shards BEGIN
+  UPDATE usage SET bytes = bytes - OLD.size, shards = shards - 1 WHERE id = 1;
+END;
+CREATE TRIGGER IF NOT EXISTS slots_inserted AFTER INSERT ON slots BEGIN
+  UPDATE usage SET slots = slots + 1 WHERE id = 1;
+END;
+CREATE TRIGGER IF NOT EXISTS slots_deleted AFTER DELETE ON slots BEGIN
+  UPDATE usage SET slots = slots - 1 WHERE id = 1;
+END;
+`;
+
+const MANIFEST_ROW_INDEX = -1;
+const toRowIndex = (index: ShardIndex): number => (index === MANIFEST_INDEX ? MANIFEST_ROW_INDEX : index);
+const fromRowIndex = (idx: number): ShardIndex => (idx === MANIFEST_ROW_INDEX ? MANIFEST_INDEX : idx);
+
+type RawSlot = { slot_id: string; file_id: string; col: number; owner: string; created_at: number };
+type RawShard = { slot_id: string; idx: number; size: number; sha256: string; stored_at: number };
+
+const toSlot = (r: RawSlot): SlotRow => ({
+  slotId: r.slot_id as SlotId,
+  fileId: r.file_id as FileId,
+  column: r.col,
+  owner: r.owner as Address,
+  createdAt: r.created_at,
+});
+const toShard = (r: RawShard): ShardRow => ({ slotId: r.slot_id as SlotId, index: fromRowIndex(r.idx), size: r.size, sha256: r.sha256, storedAt: r.stored_at });
+
+/**
+ * Creates the index's tables (idempotent) on an open database and prepares its queries. The
+ * database should be in WAL mode with `synchronous = FULL` (see `openNodeStore`), so that a
+ * shard acknowledged to a client survives a crash or power loss.
+ *
+ * @example
+ * const index = createSlotIndex({ db: new Database(':memory:') });
+ * index.usage(); // { bytes: 0, shards: 0, slots: 0 }
+ */
+export function createSlotIndex(deps: { db: BetterSqlite3.Database }): SlotIndex {
+  const { db } = deps;
+  db.exec(SCHEMA);
+  const q = {
+    getSlot: db.prepare<[string], RawSlot>('SELECT * FROM slots WHERE slot_id = ?'),
+    getShard: db.prepare<[string, number], RawShard>('SELECT * FROM shards WHERE slot_id = ? AND idx = ?'),
+    usage: db.prepare<[], IndexUsage>('SELECT bytes, shards, slots FROM usage WHERE id = 1'),
+    insertSlot: db.prepare('INSERT INTO slots (slot_id, file_id, col, owner, created_at) VALUES (?, ?, ?, ?, ?)'),
+    insertShard: db.prepare('INSERT INTO shards (slot_id, idx, size, sha256, stored_at) VALUES (?, ?, ?, ?, ?)'),
+    shardsOf: db.prepare<[string], RawShard>('SELECT * FROM shards WHERE slot_id = ? ORDER BY idx'),
+    slotsOfFile: db.prepare<[string], RawSlot>('SELECT * FROM slots WHERE file_id = ? ORDER BY col'),
+    allSlots: db.prepare<[], RawSlot>('SELECT * FROM slots ORDER BY created_at, slot_id'),
+    allShards: db.prepare<[], RawShard>('SELECT * FROM shards'),
+    slotTotals: db.prepare<[string], { shards: number; bytes: number | null }>('SELECT COUNT(*) AS shards, SUM(size) AS bytes FROM shards WHERE slot_id = ?'),
+    deleteShardsOf: db.prepare('DELETE FROM shards WHERE slot_id = ?'),
+    deleteSlot: db.prepare('DELETE FROM slots WHERE slot_id = ?'),
+    deleteShard: db.prepare('DELETE FROM shards WHERE slot_id = ? AND idx = ?'),
+    deleteEmptySlots: db.prepare('DELETE FROM slots WHERE NOT EXISTS (SELECT 1 FROM shards WHERE shards.slot_id = slots.slot_id)'),
+  };
+
+  const commitShard = db.transaction((c: ShardCommit) => {
+    const slot = q.getSlot.get(c.slotId);
+    if (slot && slot.owner !== c.owner) {
+      throw new ForbiddenError('SLOT_OWNED_BY_OTHER', 'this slot was first written by another signer', { details: { slotId: c.slotId } });
+    }
+    const existing = q.getShard.get(c.slotId, toRowIndex(c.index));
+    if (existing) {
+      throw new ShardConflictError('a shard is already stored under this index', { details: { slotId: c.slotId, index: c.index, sha256: existing.sha256 } });
+    }
+    const { bytes } = q.usage.get()!;
+    if (bytes + c.size > c.capacityBytes) {
+      throw new CapacityExceededError('the node has no room for this shard', { details: { capacityBytes: c.capacityBytes, usedBytes: bytes, size: c.size } });
+    }
+    if (!slot) q.insertSlot.run(c.slotId, c.fileId, c.column, c.owner, c.now);
+    q.insertShard.run(c.slotId, toRowIndex(c.index), c.size, c.sha256, c.now);
+  });
+
+  const deleteSlot = db.transaction((slotId: SlotId) => {
+    if (!q.getSlot.get(slotId)) return undefined;
+    const totals = q.slotTotals.get(slotId)!;
+    q.deleteShardsOf.run(slotId);
+    q.deleteSlot.run(slotId);
+    return { shards: totals.shards, bytes: totals.bytes ?? 0 };
+  });
+
+  return {
+    getSlot: (slotId) => {
+      const r = q.getSlot.get(slotId);
+      return r && toSlot(r);
+    },
+    getShard: (slotId, index) => {
+      const r = q.getShard.get(slotId, toRowIndex(index));
+      return r && toShard(r);
+    },
+    usage: () => q.usage.get()!,
+    commitShard: (c) => commitShard.immediate(c),
+    shardsOf: (slotId) => q.shardsOf.all(slotId).map(toShard),
+    slotsOfFile: (fileId) => q.slotsOfFile.all(fileId).map(toSlot),
+    allSlots: () => q.allSlots.all().map(toSlot),
+    allShards: function* () {
+      // Materialised first: the caller may delete rows while walking.
+      for (const r of q.allShards.all()) yield toShard(r);
+    },
+    deleteSlot: (slotId) => deleteSlot.immediate(slotId),
+    deleteShard: (slotId, index) => {
+      q.deleteShard.run(slotId, toRowIndex(index));
+    },
+    deleteEmptySlots: () => q.deleteEmptySlots.run().changes,
+  };
+}

@@ -1,0 +1,433 @@
+import { expect } from 'chai';
+import type { Hono } from 'hono';
+import { type Hex, toHex } from 'viem';
+import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
+import { createNodeApp } from '../../../node/app';
+import type { NodeEnv } from '../../../node/env';
+import { type NodeStore, openNodeStore } from '../../../node/store/open-node-store';
+import { shardPath } from '../../../protocol/column';
+import { randomFileId, slotIdOf } from '../../../protocol/ids';
+import { errorBodySchema, shardStoredSchema } from '../../../protocol/wire';
+import { randomShard, scratchDir, sha256Hex, shardTarget, signedShardPut } from '../../../scripts/testkit/node/shard-requests';
+import { snapshotStore } from '../../../scripts/testkit/node/store-snapshot';
+
+const CHAIN_ID = 31337;
+const MAX_SHARD = 64 * 1024;
+const CAPACITY = 256 * 1024;
+
+describe('node shard routes', () => {
+  const nodeAccount = privateKeyToAccount(generatePrivateKey());
+  const uploader = privateKeyToAccount(generatePrivateKey());
+  const other = privateKeyToAccount(generatePrivateKey());
+  let dir: Awaited<ReturnType<typeof scratchDir>>;
+  let nodeStore: NodeStore;
+  let app: Hono<NodeEnv>;
+  let logged: string[];
+
+  const makeApp = (s: NodeStore) =>
+    createNodeApp({
+      ...s,
+      identity: { address: nodeAccount.address, chainId: CHAIN_ID },
+      limits: { capacityBytes: CAPACITY, maxShardBytes: MAX_SHARD },
+      log: (line) => logged.push(line),
+    });
+  const sign = (account = uploader, overrides: { node?: Hex; chainId?: number } = {}) => ({
+    account,
+    node: overrides.node ?? nodeAccount.address,
+    chainId: overrides.chainId ?? CHAIN_ID,
+  });
+
+  beforeEach(async () => {
+    logged = [];
+    dir = await scratchDir();
+    nodeStore = await openNodeStore({ dataDir: dir.path });
+    app = makeApp(nodeStore);
+  });
+  afterEach(async () => {
+    nodeStore.close();
+    await dir.remove();
+    // Refusals are answered, not logged: only unexpected errors reach the log.
+    expect(logged).to.deep.equal([]);
+  });
+
+  async function expectRefused(res: Response, status: number, code: string) {
+    expect(res.status, await res.clone().text()).to.equal(status);
+    const body = errorBodySchema.parse(await res.json());
+    expect(body.error.code).to.equal(code);
+    return body;
+  }
+
+  async function expectNothingStored() {
+    const snap = await snapshotStore(nodeStore);
+    expect(snap.tmp).to.deep.equal([]);
+    expect(snap.files).to.deep.equal([]);
+    expect(snap.usage).to.deep.equal({ bytes: 0, shards: 0, slots: 0 });
+  }
+
+  describe('when a signed shard is new', () => {
+    it('stores it, answers 201 with its size and hash, and serves it back', async () => {
+      const target = shardTarget({ column: 2, index: 5 });
+      const body = randomShard(4096);
+      const put = await signedShardPut(sign(), { target, body });
+      const res = await app.request(put.path, put.init);
+      expect(res.status).to.equal(201);
+      expect(shardStoredSchema.parse(await res.json())).to.deep.equal({
+        slotId: target.slotId,
+        index: 5,
+        size: 4096,
+        sha256: sha256Hex(body),
+        created: true,
+      });
+
+      const got = await app.request(shardPath(target));
+      expect(got.status).to.equal(200);
+      expect(got.headers.get('content-type')).to.equal('application/octet-stream');
+      expect(got.headers.get('content-length')).to.equal('4096');
+      expect(got.headers.get('x-dhost-content-sha256')).to.equal(sha256Hex(body));
+      expect(got.headers.get('etag')).to.equal(`"${sha256Hex(body)}"`);
+      expect(Buffer.from(await got.arrayBuffer()).equals(Buffer.from(body))).to.equal(true);
+    });
+
+    it('stores the manifest under the index "manifest"', async () => {
+      const target = shardTarget({ index: 'manifest' });
+      const body = randomShard(300);
+      const put = await signedShardPut(sign(), { target, body });
+      const res = await app.request(put.path, put.init);
+      expect(res.status).to.equal(201);
+      expect(shardStoredSchema.parse(await res.json()).index).to.equal('manifest');
+      const got = await app.request(shardPath(target));
+      expect(Buffer.from(await got.arrayBuffer()).equals(Buffer.from(body))).to.equal(true);
+    });
+
+    it('accepts a body sent without Content-Length (streamed)', async () => {
+      const target = shardTarget();
+      const body = randomShard(10_000);
+      const put = await signedShardPut(sign(), { target, body, contentLength: null });
+      const res = await app.request(put.path, put.init);
+      expect(res.status).to.equal(201);
+    });
+
+    it('accepts an empty shard', async () => {
+      const target = shardTarget();
+      const put = await signedShardPut(sign(), { target, body: new Uint8Array(0) });
+      const res = await app.request(put.path, put.init);
+      expect(res.status).to.equal(201);
+      expect((await app.request(shardPath(target))).headers.get('content-length')).to.equal('0');
+    });
+
+    it('answers HEAD with the headers and no body', async () => {
+      const target = shardTarget();
+      const body = randomShard(1000);
+      const put = await signedShardPut(sign(), { target, body });
+      await app.request(put.path, put.init);
+      const head = await app.request(shardPath(target), { method: 'HEAD' });
+      expect(head.status).to.equal(200);
+      expect(head.headers.get('content-length')).to.equal('1000');
+      expect(head.headers.get('x-dhost-content-sha256')).to.equal(sha256Hex(body));
+      expect((await head.arrayBuffer()).byteLength).to.equal(0);
+    });
+
+    it('answers 304 to a GET whose If-None-Match is the ETag', async () => {
+      const target = shardTarget();
+      const body = randomShard(100);
+      const put = await signedShardPut(sign(), { target, body });
+      await app.request(put.path, put.init);
+      const res = await app.request(shardPath(target), { headers: { 'if-none-match': `"${sha256Hex(body)}"` } });
+      expect(res.status).to.equal(304);
+    });
+  });
+
+  describe('when the same shard is sent again', () => {
+    it('answers 200 with created false and stores it once', async () => {
+      const target = shardTarget();
+      const body = randomShard(2048);
+      const first = await signedShardPut(sign(), { target, body });
+      expect((await app.request(first.path, first.init)).status).to.equal(201);
+      const again = await signedShardPut(sign(), { target, body });
+      const res = await app.request(again.path, again.init);
+      expect(res.status).to.equal(200);
+      expect(shardStoredSchema.parse(await res.json()).created).to.equal(false);
+      const snap = await snapshotStore(nodeStore);
+      expect(snap.usage).to.deep.equal({ bytes: 2048, shards: 1, slots: 1 });
+      expect(snap.tmp).to.deep.equal([]);
+    });
+  });
+
+  describe('when a shard with other content is sent to a stored index', () => {
+    it('refuses with 409 and keeps the first content', async () => {
+      const target = shardTarget();
+      const body = randomShard(2048);
+      const first = await signedShardPut(sign(), { target, body });
+      await app.request(first.path, first.init);
+      const conflicting = await signedShardPut(sign(), { target, body: randomShard(2048) });
+      await expectRefused(await app.request(conflicting.path, conflicting.init), 409, 'SHARD_CONFLICT');
+      const got = await app.request(shardPath(target));
+      expect(Buffer.from(await got.arrayBuffer()).equals(Buffer.from(body))).to.equal(true);
+      expect((await snapshotStore(nodeStore)).tmp).to.deep.equal([]);
+    });
+  });
+
+  describe('when another signer writes a slot that has an owner', () => {
+    it('refuses with 403 and stores nothing', async () => {
+      const target = shardTarget({ index: 0 });
+      const first = await signedShardPut(sign(), { target, body: randomShard(100) });
+      await app.request(first.path, first.init);
+      const before = await snapshotStore(nodeStore);
+      const intruder = await signedShardPut(sign(other), { target: { ...target, index: 1 }, body: randomShard(100) });
+      await expectRefused(await app.request(intruder.path, intruder.init), 403, 'SLOT_OWNED_BY_OTHER');
+      expect(await snapshotStore(nodeStore)).to.deep.equal(before);
+    });
+  });
+
+  describe('when the node is full', () => {
+    it('refuses from the declared length with 507 and stores nothing', async () => {
+      const fill = async (index: number) => {
+        const put = await signedShardPut(sign(), { target: shardTarget({ index }), body: randomShard(MAX_SHARD) });
+        return app.request(put.path, put.init);
+      };
+      for (let i = 0; i < CAPACITY / MAX_SHARD; i++) expect((await fill(i)).status).to.equal(201);
+      const before = await snapshotStore(nodeStore);
+      await expectRefused(await fill(99), 507, 'CAPACITY_EXCEEDED');
+      expect(await snapshotStore(nodeStore)).to.deep.equal(before);
+    });
+
+    it('refuses a streamed body at commit with 507 and stores nothing', async () => {
+      for (let i = 0; i < CAPACITY / MAX_SHARD; i++) {
+        const put = await signedShardPut(sign(), { target: shardTarget(), body: randomShard(MAX_SHARD) });
+        expect((await app.request(put.path, put.init)).status).to.equal(201);
+      }
+      const before = await snapshotStore(nodeStore);
+      const put = await signedShardPut(sign(), { target: shardTarget(), body: randomShard(1), contentLength: null });
+      await expectRefused(await app.request(put.path, put.init), 507, 'CAPACITY_EXCEEDED');
+      expect(await snapshotStore(nodeStore)).to.deep.equal(before);
+    });
+  });
+
+  describe('when the body is too large', () => {
+    it('refuses from Content-Length with 413 before reading it', async () => {
+      const put = await signedShardPut(sign(), { target: shardTarget(), body: randomShard(MAX_SHARD + 1) });
+      await expectRefused(await app.request(put.path, put.init), 413, 'SHARD_TOO_LARGE');
+      await expectNothingStored();
+    });
+
+    it('refuses while streaming when no length was declared, with 413', async () => {
+      const put = await signedShardPut(sign(), { target: shardTarget(), body: randomShard(MAX_SHARD + 1), contentLength: null });
+      await expectRefused(await app.request(put.path, put.init), 413, 'SHARD_TOO_LARGE');
+      await expectNothingStored();
+    });
+
+    it('refuses while streaming when the declared length is false, with 400 or 413', async () => {
+      const put = await signedShardPut(sign(), { target: shardTarget(), body: randomShard(MAX_SHARD + 10), contentLength: 100 });
+      const res = await app.request(put.path, put.init);
+      expect([400, 413]).to.include(res.status);
+      await expectNothingStored();
+    });
+  });
+
+  describe('when the body is shorter than its Content-Length (truncated)', () => {
+    it('refuses with 400 BODY_LENGTH_MISMATCH and stores nothing', async () => {
+      const body = randomShard(1000);
+      const put = await signedShardPut(sign(), { target: shardTarget(), body, contentLength: 2000 });
+      await expectRefused(await app.request(put.path, put.init), 400, 'BODY_LENGTH_MISMATCH');
+      await expectNothingStored();
+    });
+  });
+
+  describe('when the body does not match the signed content hash', () => {
+    it('refuses with 400 CONTENT_HASH_MISMATCH and stores nothing', async () => {
+      const put = await signedShardPut(sign(), { target: shardTarget(), body: randomShard(1000), contentSha256: sha256Hex(randomShard(1000)) });
+      await expectRefused(await app.request(put.path, put.init), 400, 'CONTENT_HASH_MISMATCH');
+      await expectNothingStored();
+    });
+  });
+
+  describe('when the signature is not acceptable', () => {
+    const refusals: [string, () => Promise<RequestInit & { path: string }>, string][] = [
+      ['missing', async () => ({ path: shardPath(shardTarget()), method: 'PUT', body: randomShard(10) }), 'MISSING_SIGNATURE'],
+      [
+        'malformed',
+        async () => {
+          const put = await signedShardPut(sign(), { target: shardTarget(), body: randomShard(10) });
+          return { path: put.path, ...put.init, headers: { ...put.init.headers, 'x-dhost-signature': '0x1234' } };
+        },
+        'MALFORMED_SIGNATURE',
+      ],
+      [
+        'made over another path',
+        async () => {
+          const target = shardTarget();
+          const put = await signedShardPut(sign(), { target, body: randomShard(10), signedPath: shardPath({ ...target, index: 1 }) });
+          return { path: put.path, ...put.init };
+        },
+        'BAD_SIGNATURE',
+      ],
+      [
+        'made by another key than the claimed address',
+        async () => {
+          const put = await signedShardPut(sign(other), { target: shardTarget(), body: randomShard(10) });
+          return { path: put.path, ...put.init, headers: { ...put.init.headers, 'x-dhost-address': uploader.address } };
+        },
+        'BAD_SIGNATURE',
+      ],
+      [
+        'made for another node address',
+        async () => {
+          const put = await signedShardPut(sign(uploader, { node: other.address }), { target: shardTarget(), body: randomShard(10) });
+          return { path: put.path, ...put.init };
+        },
+        'BAD_SIGNATURE',
+      ],
+      [
+        'made for another chain id',
+        async () => {
+          const put = await signedShardPut(sign(uploader, { chainId: 1 }), { target: shardTarget(), body: randomShard(10) });
+          return { path: put.path, ...put.init };
+        },
+        'BAD_SIGNATURE',
+      ],
+      [
+        'stale (older than the skew window)',
+        async () => {
+          const put = await signedShardPut(sign(), { target: shardTarget(), body: randomShard(10), timestamp: Math.floor(Date.now() / 1000) - 301 });
+          return { path: put.path, ...put.init };
+        },
+        'STALE_SIGNATURE',
+      ],
+      [
+        'from the future (beyond the skew window)',
+        async () => {
+          const put = await signedShardPut(sign(), { target: shardTarget(), body: randomShard(10), timestamp: Math.floor(Date.now() / 1000) + 301 });
+          return { path: put.path, ...put.init };
+        },
+        'STALE_SIGNATURE',
+      ],
+    ];
+    for (const [title, build, code] of refusals) {
+      it(`refuses a signature ${title} with 401 ${code} and stores nothing`, async () => {
+        const { path, ...init } = await build();
+        await expectRefused(await app.request(path, init), 401, code);
+        await expectNothingStored();
+      });
+    }
+
+    it('refuses a replayed nonce with 401 REPLAYED_SIGNATURE', async () => {
+      const target = shardTarget();
+      const body = randomShard(10);
+      const put = await signedShardPut(sign(), { target, body });
+      expect((await app.request(put.path, put.init)).status).to.equal(201);
+      const before = await snapshotStore(nodeStore);
+      await expectRefused(await app.request(put.path, put.init), 401, 'REPLAYED_SIGNATURE');
+      expect(await snapshotStore(nodeStore)).to.deep.equal(before);
+    });
+
+    it('refuses a replayed nonce after the store is reopened', async () => {
+      const put = await signedShardPut(sign(), { target: shardTarget(), body: randomShard(10) });
+      expect((await app.request(put.path, put.init)).status).to.equal(201);
+      nodeStore.close();
+      nodeStore = await openNodeStore({ dataDir: dir.path });
+      app = makeApp(nodeStore);
+      await expectRefused(await app.request(put.path, put.init), 401, 'REPLAYED_SIGNATURE');
+    });
+
+    it('refuses a nonce whose first use failed later (the nonce is spent when the signature is accepted)', async () => {
+      const nonce = toHex(randomShard(16));
+      const target = shardTarget();
+      const body = randomShard(10);
+      const bad = await signedShardPut(sign(), { target, body, nonce, contentSha256: sha256Hex(randomShard(10)) });
+      await expectRefused(await app.request(bad.path, bad.init), 400, 'CONTENT_HASH_MISMATCH');
+      const retry = await signedShardPut(sign(), { target, body, nonce });
+      await expectRefused(await app.request(retry.path, retry.init), 401, 'REPLAYED_SIGNATURE');
+    });
+  });
+
+  describe('when the address is malformed', () => {
+    const fileId = randomFileId();
+    const slotId = slotIdOf(fileId, 0);
+    const cases: [string, string][] = [
+      ['a malformed slot id', `/slots/0x1234/shards/0?fileId=${fileId}&column=0`],
+      ['an upper-case slot id', `/slots/${slotId.toUpperCase().replace('0X', '0x')}/shards/0?fileId=${fileId}&column=0`],
+      ['a malformed shard index', `/slots/${slotId}/shards/01?fileId=${fileId}&column=0`],
+      ['a negative shard index', `/slots/${slotId}/shards/-1?fileId=${fileId}&column=0`],
+      ['a shard index beyond 2^31 - 1', `/slots/${slotId}/shards/2147483648?fileId=${fileId}&column=0`],
+      ['a malformed file id', `/slots/${slotId}/shards/0?fileId=0xabc&column=0`],
+      ['no file id', `/slots/${slotId}/shards/0?column=0`],
+      ['no column', `/slots/${slotId}/shards/0?fileId=${fileId}`],
+      ['a malformed column', `/slots/${slotId}/shards/0?fileId=${fileId}&column=x`],
+      ['a column out of range', `/slots/${slotId}/shards/0?fileId=${fileId}&column=256`],
+    ];
+    for (const [title, path] of cases) {
+      it(`refuses ${title} with 400 and stores nothing`, async () => {
+        const put = await signedShardPut(sign(), { target: shardTarget(), body: randomShard(10), path });
+        const res = await app.request(put.path, put.init);
+        expect(res.status).to.equal(400);
+        expect(errorBodySchema.parse(await res.json()).error.code).to.equal('INVALID_INPUT');
+        await expectNothingStored();
+      });
+    }
+
+    it('refuses a slot id that is not keccak(fileId, column) with 400 SLOT_ID_MISMATCH', async () => {
+      const path = `/slots/${slotIdOf(fileId, 1)}/shards/0?fileId=${fileId}&column=0`;
+      const put = await signedShardPut(sign(), { target: shardTarget(), body: randomShard(10), path });
+      await expectRefused(await app.request(put.path, put.init), 400, 'SLOT_ID_MISMATCH');
+      await expectNothingStored();
+    });
+
+    it('refuses a malformed Content-Length with 400', async () => {
+      const put = await signedShardPut(sign(), { target: shardTarget(), body: randomShard(10) });
+      put.init.headers['content-length'] = '1e3';
+      await expectRefused(await app.request(put.path, put.init), 400, 'INVALID_INPUT');
+      await expectNothingStored();
+    });
+  });
+
+  describe('when a shard is read', () => {
+    it('answers 404 JSON for an unknown shard', async () => {
+      await expectRefused(await app.request(shardPath(shardTarget())), 404, 'SHARD_NOT_FOUND');
+    });
+
+    it('answers 404 for a file on disk that has no index row', async () => {
+      const target = shardTarget();
+      const put = await signedShardPut(sign(), { target, body: randomShard(10) });
+      await app.request(put.path, put.init);
+      nodeStore.index.deleteShard(target.slotId, target.index);
+      await expectRefused(await app.request(shardPath(target)), 404, 'SHARD_NOT_FOUND');
+    });
+
+    it('answers 400 for a malformed slot id', async () => {
+      await expectRefused(await app.request('/slots/zz/shards/0'), 400, 'INVALID_INPUT');
+    });
+  });
+
+  describe('when a route is unknown', () => {
+    it('answers 404 JSON', async () => {
+      await expectRefused(await app.request('/nope'), 404, 'ROUTE_NOT_FOUND');
+      await expectRefused(await app.request('/slots/x', { method: 'POST' }), 404, 'ROUTE_NOT_FOUND');
+    });
+  });
+
+  describe('when shards of one slot arrive concurrently', () => {
+    it('stores each of them once', async () => {
+      const fileId = randomFileId();
+      const puts = await Promise.all(
+        Array.from({ length: 12 }, async (_, i) =>
+          signedShardPut(sign(), { target: shardTarget({ fileId, column: 3, index: i }), body: randomShard(1000 + i) }),
+        ),
+      );
+      const statuses = await Promise.all(puts.map(async (p) => (await app.request(p.path, p.init)).status));
+      expect(statuses).to.deep.equal(Array(12).fill(201));
+      expect(nodeStore.index.usage().shards).to.equal(12);
+    });
+
+    it('answers one conflicting write of the same index with 201 and the other with 409', async () => {
+      const target = shardTarget();
+      const a = await signedShardPut(sign(), { target, body: randomShard(5000) });
+      const b = await signedShardPut(sign(), { target, body: randomShard(5000) });
+      const statuses = await Promise.all([a, b].map(async (p) => (await app.request(p.path, p.init)).status));
+      expect(statuses.sort()).to.deep.equal([201, 409]);
+      const snap = await snapshotStore(nodeStore);
+      expect(snap.usage.shards).to.equal(1);
+      expect(snap.files).to.have.length(1);
+      expect(snap.tmp).to.deep.equal([]);
+    });
+  });
+});
