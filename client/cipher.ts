@@ -1,0 +1,90 @@
+import { createCipheriv, createDecipheriv } from 'node:crypto';
+import { InvalidInputError } from '../protocol/errors';
+import type { FileId } from '../protocol/ids';
+import { DecryptionError } from './errors';
+import { KEY_BYTES } from './keys';
+
+/** The chunk format version, the first byte of every chunk's associated data. */
+export const FORMAT_VERSION = 1;
+/** Length of the AES-GCM authentication tag appended to every shard. */
+export const TAG_BYTES = 16;
+/** Length of an AES-GCM nonce. */
+export const NONCE_BYTES = 12;
+
+/**
+ * The nonce of a chunk: its index as a 12-byte big-endian integer. Unique per key because each
+ * (file, column) has its own chunk key and each index is encrypted once under it (a moved column
+ * re-encrypts the same plaintext, which gives the same bytes, never different bytes under the same
+ * nonce: the upload checks that first).
+ *
+ * @example
+ * chunkNonce(1); // 00 00 00 00 00 00 00 00 00 00 00 01
+ */
+export function chunkNonce(index: number): Uint8Array {
+  if (!Number.isSafeInteger(index) || index < 0) throw new InvalidInputError('chunk index must be a non-negative safe integer', { details: { index } });
+  const nonce = Buffer.alloc(NONCE_BYTES);
+  nonce.writeBigUInt64BE(BigInt(index), NONCE_BYTES - 8);
+  return nonce;
+}
+
+/**
+ * A chunk's associated data: format version (1 byte) ‖ file id (32 bytes) ‖ chunk index (uint64
+ * big-endian) ‖ is-last (1 byte, 1 or 0). A shard therefore decrypts only at its own place in its
+ * own file: swapping, reordering, truncating or extending a file fails the tag check.
+ *
+ * @example
+ * const ad = chunkAssociatedData({ fileId, index: 0, isLast: true });
+ */
+export function chunkAssociatedData(params: { fileId: FileId; index: number; isLast: boolean }): Uint8Array {
+  const ad = Buffer.alloc(1 + 32 + 8 + 1);
+  ad.writeUInt8(FORMAT_VERSION, 0);
+  Buffer.from(params.fileId.slice(2), 'hex').copy(ad, 1);
+  ad.writeBigUInt64BE(BigInt(params.index), 33);
+  ad.writeUInt8(params.isLast ? 1 : 0, 41);
+  return ad;
+}
+
+/**
+ * Encrypts one (zero-padded) chunk with AES-256-GCM into a shard: ciphertext ‖ 16-byte tag.
+ *
+ * @example
+ * const shard = encryptChunk({ key: chunkKey, fileId, index: 0, isLast: false, plaintext });
+ */
+export function encryptChunk(params: { key: Uint8Array; fileId: FileId; index: number; isLast: boolean; plaintext: Uint8Array }): Uint8Array {
+  if (params.key.length !== KEY_BYTES) throw new InvalidInputError(`chunk key must be ${KEY_BYTES} bytes`);
+  const cipher = createCipheriv('aes-256-gcm', params.key, chunkNonce(params.index), { authTagLength: TAG_BYTES });
+  cipher.setAAD(chunkAssociatedData(params));
+  const out = Buffer.allocUnsafe(params.plaintext.length + TAG_BYTES);
+  const body = cipher.update(params.plaintext);
+  body.copy(out, 0);
+  const final = cipher.final();
+  final.copy(out, body.length);
+  cipher.getAuthTag().copy(out, body.length + final.length);
+  return out;
+}
+
+/**
+ * Decrypts a shard made by `encryptChunk`. Throws `DecryptionError` when the tag does not check
+ * out: altered bytes, another key (column or file), another index, file id or last flag.
+ *
+ * @example
+ * const plaintext = decryptChunk({ key: chunkKey, fileId, index: 0, isLast: false, shard });
+ */
+export function decryptChunk(params: { key: Uint8Array; fileId: FileId; index: number; isLast: boolean; shard: Uint8Array }): Uint8Array {
+  const { shard } = params;
+  if (shard.length < TAG_BYTES)
+    throw new DecryptionError(`shard ${params.index} is shorter than its tag`, { details: { index: params.index, length: shard.length } });
+  try {
+    const decipher = createDecipheriv('aes-256-gcm', params.key, chunkNonce(params.index), { authTagLength: TAG_BYTES });
+    decipher.setAAD(chunkAssociatedData(params));
+    decipher.setAuthTag(shard.subarray(shard.length - TAG_BYTES));
+    const body = decipher.update(shard.subarray(0, shard.length - TAG_BYTES));
+    const final = decipher.final();
+    return final.length === 0 ? body : Buffer.concat([body, final]);
+  } catch (cause) {
+    throw new DecryptionError(`chunk ${params.index} failed its authentication tag (wrong key, wrong place or altered bytes)`, {
+      details: { index: params.index, isLast: params.isLast },
+      cause,
+    });
+  }
+}

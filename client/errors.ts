@@ -1,0 +1,166 @@
+import { DhostError } from '../protocol/errors';
+
+/**
+ * A file handle that is not `dhost://<64 hex digits>#<43 base64url characters>`.
+ *
+ * @example
+ * throw new InvalidHandleError('handle must start with dhost://', { details: { handle } });
+ */
+export class InvalidHandleError extends DhostError {
+  override readonly code = 'INVALID_HANDLE';
+}
+
+/**
+ * A manifest that cannot be used: too large, not decryptable under the handle's key (forged, or
+ * made for another file or column), malformed, or inconsistent with itself.
+ *
+ * @example
+ * throw new ManifestError('manifest belongs to another file', { details: { expected, found } });
+ */
+export class ManifestError extends DhostError {
+  override readonly code = 'MANIFEST_INVALID';
+}
+
+/**
+ * Bytes whose SHA-256 is not the one the manifest (or the node's receipt) names.
+ *
+ * @example
+ * throw new IntegrityError('shard hash differs from the manifest', { details: { index, column } });
+ */
+export class IntegrityError extends DhostError {
+  override readonly code = 'INTEGRITY_MISMATCH';
+}
+
+/**
+ * An AES-256-GCM tag check that failed: wrong key, wrong place (index, column, last flag, file id)
+ * or altered bytes.
+ *
+ * @example
+ * throw new DecryptionError('chunk 3 failed its authentication tag', { details: { index: 3 } });
+ */
+export class DecryptionError extends DhostError {
+  override readonly code = 'DECRYPTION_FAILED';
+}
+
+/** Why one column could not serve a chunk. */
+export interface ColumnFailure {
+  column: number;
+  /** Short reasons, one per holder tried (or one saying that nobody holds the column). */
+  reasons: string[];
+}
+
+/**
+ * Chunks that no column could serve. `details.lost` lists the chunk indices known to be lost,
+ * `details.columns` why each column failed for the first of them.
+ *
+ * @example
+ * throw new ChunksLostError({ lost: [4, 5], columns: [{ column: 0, reasons: ['peer http://a: timeout'] }] });
+ */
+export class ChunksLostError extends DhostError {
+  override readonly code = 'CHUNKS_LOST';
+  readonly lost: number[];
+  readonly columns: ColumnFailure[];
+  constructor(params: { lost: number[]; columns: ColumnFailure[] }, options: { cause?: unknown } = {}) {
+    const shown = params.lost.length > 10 ? `${params.lost.slice(0, 10).join(', ')} … (${params.lost.length} in all)` : params.lost.join(', ');
+    const why = params.columns.map((c) => `column ${c.column}: ${c.reasons.join('; ')}`).join(' | ');
+    super(`no column can serve chunk(s) ${shown}: ${why}`, { details: { lost: params.lost, columns: params.columns }, cause: options.cause });
+    this.lost = params.lost;
+    this.columns = params.columns;
+  }
+}
+
+/**
+ * Fewer healthy, distinct peers than the columns a file needs.
+ *
+ * @example
+ * throw new NotEnoughPeersError({ needed: 3, healthy: 1, candidates: 4 });
+ */
+export class NotEnoughPeersError extends DhostError {
+  override readonly code = 'NOT_ENOUGH_PEERS';
+  readonly needed: number;
+  readonly healthy: number;
+  readonly candidates: number;
+  constructor(params: { needed: number; healthy: number; candidates: number; reasons?: string[] }) {
+    super(
+      `need ${params.needed} healthy peers with distinct operators, found ${params.healthy} of ${params.candidates} candidates` +
+        (params.reasons?.length ? ` (${params.reasons.slice(0, 8).join('; ')})` : ''),
+      { details: { ...params } },
+    );
+    this.needed = params.needed;
+    this.healthy = params.healthy;
+    this.candidates = params.candidates;
+  }
+}
+
+/**
+ * A peer that refused a request (HTTP status and the `code` of its JSON error body), or did not
+ * answer (no status; code `NETWORK` or `TIMEOUT`).
+ *
+ * @example
+ * throw new PeerRequestError({ endpoint, method: 'PUT', path, status: 507, peerCode: 'STORAGE_FULL', message: 'node is full' });
+ */
+export class PeerRequestError extends DhostError {
+  override readonly code = 'PEER_REQUEST_FAILED';
+  readonly endpoint: string;
+  readonly status: number | undefined;
+  /** The node's own error code, `NETWORK`, `TIMEOUT` or `BAD_RESPONSE`. */
+  readonly peerCode: string;
+  constructor(
+    params: { endpoint: string; method: string; path: string; status?: number; peerCode: string; message: string },
+    options: { cause?: unknown } = {},
+  ) {
+    super(`${params.method} ${params.endpoint}${params.path} failed${params.status ? ` with ${params.status}` : ''}: ${params.peerCode}: ${params.message}`, {
+      details: { ...params },
+      cause: options.cause,
+    });
+    this.endpoint = params.endpoint;
+    this.status = params.status;
+    this.peerCode = params.peerCode;
+  }
+
+  /** True when trying the same request again may succeed: no answer, a timeout, or a 5xx other than 507 (full). */
+  get transient(): boolean {
+    return this.status === undefined ? this.peerCode !== 'BAD_RESPONSE' : this.status >= 500 && this.status !== 507;
+  }
+}
+
+/**
+ * The source's bytes differ from what was read before (a re-read for a moved column found another
+ * plaintext, or the file's length changed while it was read).
+ *
+ * @example
+ * throw new FileChangedError('chunk 7 changed since it was first read', { details: { index: 7 } });
+ */
+export class FileChangedError extends DhostError {
+  override readonly code = 'FILE_CHANGED';
+}
+
+/**
+ * A column's peer failed and no spare peer is left to take the column.
+ *
+ * @example
+ * throw new NoSparePeerError('column 1 lost its peer and no spare is left', { details: { column: 1 }, cause });
+ */
+export class NoSparePeerError extends DhostError {
+  override readonly code = 'NO_SPARE_PEER';
+}
+
+/**
+ * No active peer says it holds any column of the file.
+ *
+ * @example
+ * throw new NoColumnsFoundError('no peer holds file 0x…', { details: { fileId, asked: 8, answered: 7 } });
+ */
+export class NoColumnsFoundError extends DhostError {
+  override readonly code = 'NO_COLUMNS_FOUND';
+}
+
+/**
+ * The local keystore folder holds something unusable (a key file that is not a private key).
+ *
+ * @example
+ * throw new KeystoreError('account.key is not a 32-byte hex key', { details: { file } });
+ */
+export class KeystoreError extends DhostError {
+  override readonly code = 'KEYSTORE_INVALID';
+}

@@ -1,0 +1,18 @@
+/**
+ * Progress of a long operation. `phase` says which bytes are counted: `upload` (plaintext bytes
+ * read, encrypted and handed to every column), `download` (plaintext bytes emitted), `manifest`
+ * (manifest bytes stored or fetched).
+ */
+export interface Progress {
+  phase: 'upload' | 'download' | 'manifest';
+  bytes: number;
+  totalBytes: number;
+}
+
+/**
+ * A progress callback. Called often; keep it cheap.
+ *
+ * @example
+ * const onProgress: OnProgress = (p) => console.log(p.phase, `${p.bytes}/${p.totalBytes}`);
+ */
+export type OnProgress = (p: Progress) => void;

@@ -1,0 +1,90 @@
+import { createHash } from 'node:crypto';
+import type { Address, LocalAccount } from 'viem';
+import { type ShardIndex, shardPath } from '../../protocol/column';
+import { defaults } from '../../protocol/config';
+import { type FileId, slotIdOf } from '../../protocol/ids';
+import { signRequest } from '../../protocol/signing';
+import { shardStoredSchema } from '../../protocol/wire';
+import { IntegrityError, PeerRequestError } from '../errors';
+import { peerRequest } from './request';
+
+/** Where a shard goes: the peer's signing address (the operator) and its base URL. */
+export interface PeerTarget {
+  operator: Address;
+  endpoint: string;
+}
+
+/** What a node confirmed for a stored shard. */
+export interface ShardReceipt {
+  /** True for a new shard (201), false for an identical re-PUT (200). */
+  created: boolean;
+  sha256: string;
+  size: number;
+}
+
+/**
+ * Stores one shard on a peer: `PUT /slots/:slotId/shards/:index?fileId=…&column=…`, signed for
+ * that node and chain with a fresh nonce per attempt. A transient failure (no answer, timeout, 5xx
+ * other than 507) is retried `retries` times (1 by default); a refusal (4xx, 507) is not. Checks
+ * that the node's receipt names the SHA-256 of the bytes sent (`IntegrityError` otherwise). Throws
+ * `PeerRequestError` for the last failure.
+ *
+ * @example
+ * await putShard({ account, chainId: 31337 }, { peer, fileId, column: 0, index: 0, body: shard });
+ */
+export async function putShard(
+  deps: { account: Pick<LocalAccount, 'signMessage' | 'address'>; chainId: number; fetch?: typeof fetch },
+  params: { peer: PeerTarget; fileId: FileId; column: number; index: ShardIndex; body: Uint8Array; retries?: number; timeoutMs?: number; signal?: AbortSignal },
+): Promise<ShardReceipt> {
+  const slotId = slotIdOf(params.fileId, params.column);
+  const path = shardPath({ slotId, index: params.index, fileId: params.fileId, column: params.column });
+  const contentSha256 = createHash('sha256').update(params.body).digest('hex');
+  const retries = params.retries ?? 1;
+  for (let attempt = 0; ; attempt += 1) {
+    const headers = await signRequest(
+      { account: deps.account },
+      { method: 'PUT', pathAndQuery: path, contentSha256, node: params.peer.operator, chainId: deps.chainId },
+    );
+    try {
+      const res = await peerRequest(
+        { fetch: deps.fetch },
+        {
+          endpoint: params.peer.endpoint,
+          method: 'PUT',
+          path,
+          headers: { ...headers, 'content-type': 'application/octet-stream' },
+          body: params.body,
+          timeoutMs: params.timeoutMs ?? defaults.requestTimeoutMs,
+          maxBytes: 64 * 1024,
+          signal: params.signal,
+        },
+      );
+      let receipt: { sha256: string; size: number; created: boolean } | undefined;
+      try {
+        const parsed = shardStoredSchema.safeParse(JSON.parse(Buffer.from(res.body).toString('utf8')));
+        if (parsed.success) receipt = parsed.data;
+      } catch {
+        // handled below
+      }
+      if (!receipt) {
+        throw new PeerRequestError({
+          endpoint: params.peer.endpoint,
+          method: 'PUT',
+          path,
+          status: res.status,
+          peerCode: 'BAD_RESPONSE',
+          message: 'answer is not a shard receipt',
+        });
+      }
+      if (receipt.sha256 !== contentSha256 || receipt.size !== params.body.length) {
+        throw new IntegrityError(`peer ${params.peer.endpoint} confirmed other bytes than those sent`, {
+          details: { endpoint: params.peer.endpoint, index: params.index, sent: contentSha256, confirmed: receipt.sha256 },
+        });
+      }
+      return { created: res.status === 201 || receipt.created, sha256: receipt.sha256, size: receipt.size };
+    } catch (err) {
+      if (err instanceof PeerRequestError && err.transient && attempt < retries) continue;
+      throw err;
+    }
+  }
+}

@@ -1,0 +1,92 @@
+import { expect } from 'chai';
+import fc from 'fast-check';
+import { chunkAssociatedData, chunkNonce, decryptChunk, encryptChunk, TAG_BYTES } from '../../client/cipher';
+import { DecryptionError } from '../../client/errors';
+import { deriveChunkKey } from '../../client/keys';
+import { randomFileId } from '../../protocol/ids';
+
+function setup() {
+  const fileId = randomFileId();
+  const fileKey = crypto.getRandomValues(new Uint8Array(32));
+  const key0 = deriveChunkKey({ fileKey, fileId, column: 0 });
+  const key1 = deriveChunkKey({ fileKey, fileId, column: 1 });
+  return { fileId, fileKey, key0, key1 };
+}
+
+describe('cipher', () => {
+  describe('when a chunk is encrypted and decrypted with the same key and place', () => {
+    it('gives back the plaintext, and the shard is ciphertext plus a 16-byte tag', () => {
+      fc.assert(
+        fc.property(fc.uint8Array({ maxLength: 8192 }), fc.integer({ min: 0, max: 2 ** 31 - 1 }), fc.boolean(), (plaintext, index, isLast) => {
+          const { fileId, key0 } = setup();
+          const shard = encryptChunk({ key: key0, fileId, index, isLast, plaintext });
+          expect(shard.length).to.equal(plaintext.length + TAG_BYTES);
+          const back = decryptChunk({ key: key0, fileId, index, isLast, shard });
+          expect(Buffer.from(back).equals(Buffer.from(plaintext))).to.equal(true);
+        }),
+        { numRuns: 100 },
+      );
+    });
+
+    it('uses the chunk index as a 12-byte big-endian nonce and binds version, file id, index and last flag', () => {
+      expect(Buffer.from(chunkNonce(258)).toString('hex')).to.equal('000000000000000000000102');
+      const fileId = `0x${'aa'.repeat(32)}` as ReturnType<typeof randomFileId>;
+      expect(Buffer.from(chunkAssociatedData({ fileId, index: 2, isLast: true })).toString('hex')).to.equal(`01${'aa'.repeat(32)}000000000000000201`);
+    });
+  });
+
+  describe('when the shard or its place was tampered with', () => {
+    const plaintext = new Uint8Array(4096).fill(7);
+
+    it('refuses any flipped bit with DecryptionError', () => {
+      const { fileId, key0 } = setup();
+      const shard = encryptChunk({ key: key0, fileId, index: 3, isLast: false, plaintext });
+      fc.assert(
+        fc.property(fc.integer({ min: 0, max: shard.length * 8 - 1 }), (bit) => {
+          const bad = Buffer.from(shard);
+          bad[bit >> 3] ^= 1 << (bit & 7);
+          expect(() => decryptChunk({ key: key0, fileId, index: 3, isLast: false, shard: bad })).to.throw(DecryptionError);
+        }),
+        { numRuns: 100 },
+      );
+    });
+
+    it('refuses a chunk swapped into another index (reordering)', () => {
+      const { fileId, key0 } = setup();
+      const shard = encryptChunk({ key: key0, fileId, index: 1, isLast: false, plaintext });
+      expect(() => decryptChunk({ key: key0, fileId, index: 2, isLast: false, shard })).to.throw(DecryptionError);
+    });
+
+    it('refuses a chunk from another column', () => {
+      const { fileId, key0, key1 } = setup();
+      const shard = encryptChunk({ key: key1, fileId, index: 0, isLast: false, plaintext });
+      expect(() => decryptChunk({ key: key0, fileId, index: 0, isLast: false, shard })).to.throw(DecryptionError);
+    });
+
+    it('refuses a middle chunk presented as the last one (truncation)', () => {
+      const { fileId, key0 } = setup();
+      const shard = encryptChunk({ key: key0, fileId, index: 4, isLast: false, plaintext });
+      expect(() => decryptChunk({ key: key0, fileId, index: 4, isLast: true, shard })).to.throw(DecryptionError);
+    });
+
+    it('refuses the last chunk presented as a middle one (extension)', () => {
+      const { fileId, key0 } = setup();
+      const shard = encryptChunk({ key: key0, fileId, index: 4, isLast: true, plaintext });
+      expect(() => decryptChunk({ key: key0, fileId, index: 4, isLast: false, shard })).to.throw(DecryptionError);
+    });
+
+    it('refuses a chunk of another file id under the same key', () => {
+      const { fileId, key0 } = setup();
+      const shard = encryptChunk({ key: key0, fileId, index: 0, isLast: true, plaintext });
+      expect(() => decryptChunk({ key: key0, fileId: randomFileId(), index: 0, isLast: true, shard })).to.throw(DecryptionError);
+    });
+
+    it('refuses a shard cut short or grown', () => {
+      const { fileId, key0 } = setup();
+      const shard = Buffer.from(encryptChunk({ key: key0, fileId, index: 0, isLast: true, plaintext }));
+      expect(() => decryptChunk({ key: key0, fileId, index: 0, isLast: true, shard: shard.subarray(0, shard.length - 1) })).to.throw(DecryptionError);
+      expect(() => decryptChunk({ key: key0, fileId, index: 0, isLast: true, shard: shard.subarray(0, 5) })).to.throw(DecryptionError);
+      expect(() => decryptChunk({ key: key0, fileId, index: 0, isLast: true, shard: Buffer.concat([shard, Buffer.of(0)]) })).to.throw(DecryptionError);
+    });
+  });
+});

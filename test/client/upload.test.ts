@@ -1,0 +1,316 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { expect } from 'chai';
+import { generatePrivateKey, type PrivateKeyAccount, privateKeyToAccount } from 'viem/accounts';
+import { download } from '../../client/download';
+import { downloadToFile } from '../../client/download-to-file';
+import { ChunksLostError, FileChangedError, NoColumnsFoundError, NoSparePeerError, NotEnoughPeersError } from '../../client/errors';
+import { bytesSource, type FileSource } from '../../client/file-source';
+import { formatHandle, parseHandle } from '../../client/handle';
+import { deriveFileKey, masterFromPrivateKey } from '../../client/keys';
+import { staticPeerSource } from '../../client/peer-source';
+import type { Progress } from '../../client/progress';
+import { upload } from '../../client/upload';
+import type { PeerRecord } from '../../protocol/chain/peers';
+import { randomFileId } from '../../protocol/ids';
+import { parseSignedHeaders, verifyRequest } from '../../protocol/signing';
+
+const CHAIN_ID = 31337;
+const CHUNK = 4096;
+
+/**
+ * A throwaway stand-in for a peer, only as much as these client specifications need: it checks
+ * signatures, keeps shards in memory, lists holdings, and can be told to fail. The real node's
+ * behaviour is covered by the integration suite.
+ */
+interface FakePeer {
+  account: PrivateKeyAccount;
+  record: PeerRecord;
+  shards: Map<string, { column: number; slotId: string; index: number | 'manifest'; bytes: Buffer }>;
+  /** Slot id → file id, as the signed PUTs named it. */
+  files: Map<string, string>;
+  mode: { failPutsAfter?: number; corruptGets?: boolean; down?: boolean; freeBytes?: number };
+  puts: number;
+  close(): Promise<void>;
+}
+
+async function startPeer(): Promise<FakePeer> {
+  const account = privateKeyToAccount(generatePrivateKey());
+  const peer = { account, shards: new Map(), files: new Map(), mode: {}, puts: 0 } as unknown as FakePeer;
+  const json = (res: http.ServerResponse, status: number, body: unknown) => {
+    res.writeHead(status, { 'content-type': 'application/json' });
+    res.end(JSON.stringify(body));
+  };
+  const server = http.createServer((req, res) => {
+    const parts: Buffer[] = [];
+    req.on('data', (d: Buffer) => parts.push(d));
+    req.on('end', async () => {
+      if (peer.mode.down) return req.socket.destroy();
+      const url = new URL(req.url ?? '/', 'http://x');
+      const shard = /^\/slots\/(0x[0-9a-f]{64})\/shards\/(\d+|manifest)$/.exec(url.pathname);
+      if (req.method === 'GET' && url.pathname === '/status') {
+        const free = peer.mode.freeBytes ?? 1e9;
+        return json(res, 200, {
+          address: account.address,
+          chainId: CHAIN_ID,
+          version: '0.1.0',
+          capacityBytes: Math.max(1e9, free),
+          usedBytes: Math.max(1e9, free) - free,
+          freeBytes: free,
+          slots: 0,
+          shards: peer.shards.size,
+          maxShardBytes: 17 * 1024 * 1024,
+          uptimeSeconds: 1,
+        });
+      }
+      if (req.method === 'GET' && url.pathname.startsWith('/files/')) {
+        const fileId = url.pathname.slice('/files/'.length);
+        const slots = new Map<string, { slotId: string; column: number; owner: string; shards: unknown[]; bytes: number }>();
+        for (const s of peer.shards.values()) {
+          if (peer.files.get(s.slotId) !== fileId) continue;
+          const slot = slots.get(s.slotId) ?? { slotId: s.slotId, column: s.column, owner: account.address, shards: [], bytes: 0 };
+          slot.shards.push({ index: s.index, size: s.bytes.length, sha256: createHash('sha256').update(s.bytes).digest('hex') });
+          slot.bytes += s.bytes.length;
+          slots.set(s.slotId, slot);
+        }
+        return json(res, 200, { fileId, slots: [...slots.values()] });
+      }
+      if (shard && req.method === 'PUT') {
+        const body = Buffer.concat(parts);
+        const pathAndQuery = req.url ?? '';
+        try {
+          const signed = parseSignedHeaders((name) => req.headers[name] as string | undefined);
+          await verifyRequest(
+            { now: () => Date.now() },
+            { signed, method: 'PUT', pathAndQuery, node: account.address, chainId: CHAIN_ID, maxSkewSeconds: 300 },
+          );
+          if (signed.contentSha256 !== createHash('sha256').update(body).digest('hex')) throw new Error('body hash');
+        } catch {
+          return json(res, 401, { error: { code: 'BAD_SIGNATURE', message: 'bad signature' } });
+        }
+        peer.puts += 1;
+        if (peer.mode.failPutsAfter !== undefined && peer.puts > peer.mode.failPutsAfter)
+          return json(res, 500, { error: { code: 'INTERNAL', message: 'disk on fire' } });
+        const index = shard[2] === 'manifest' ? 'manifest' : Number(shard[2]);
+        const fileId = url.searchParams.get('fileId') ?? '';
+        peer.files.set(shard[1], fileId);
+        peer.shards.set(`${shard[1]}/${shard[2]}`, { column: Number(url.searchParams.get('column')), slotId: shard[1], index, bytes: body });
+        return json(res, 201, { slotId: shard[1], index, size: body.length, sha256: createHash('sha256').update(body).digest('hex'), created: true });
+      }
+      if (shard && req.method === 'GET') {
+        const stored = peer.shards.get(`${shard[1]}/${shard[2]}`);
+        if (!stored) return json(res, 404, { error: { code: 'NOT_FOUND', message: 'no such shard' } });
+        const bytes = Buffer.from(stored.bytes);
+        if (peer.mode.corruptGets) bytes[0] ^= 1;
+        res.writeHead(200, { 'content-type': 'application/octet-stream' });
+        return res.end(bytes);
+      }
+      json(res, 404, { error: { code: 'NOT_FOUND', message: 'no route' } });
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  peer.record = {
+    operator: account.address,
+    endpoint,
+    capacity: 10n ** 9n,
+    pricePerGiBEpoch: 0n,
+    stake: 0n,
+    lockedStake: 0n,
+    registeredAt: 0n,
+    lastHeartbeat: 0n,
+    exitRequestedAt: 0n,
+  };
+  peer.close = () =>
+    new Promise<void>((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    });
+  return peer;
+}
+
+async function collect(it: AsyncIterable<Uint8Array>): Promise<Buffer> {
+  const parts: Uint8Array[] = [];
+  for await (const p of it) parts.push(p);
+  return Buffer.concat(parts);
+}
+
+describe('upload and download', () => {
+  const userKey = generatePrivateKey();
+  const account = privateKeyToAccount(userKey);
+  const master = masterFromPrivateKey(userKey);
+  let peers: FakePeer[] = [];
+  const fleet = async (n: number) => {
+    peers = await Promise.all(Array.from({ length: n }, () => startPeer()));
+    return staticPeerSource(peers.map((p) => p.record));
+  };
+  const holderOf = (endpoint: string) => peers.find((p) => p.record.endpoint === endpoint)!;
+  afterEach(async () => {
+    await Promise.all(peers.map((p) => p.close()));
+    peers = [];
+  });
+
+  describe('when every peer is healthy', () => {
+    it('stores every chunk and the manifest in each of the replicas columns, on distinct peers, and the handle brings the bytes back', async () => {
+      const source = await fleet(4);
+      const bytes = randomBytes(3 * CHUNK + 123);
+      const progress: Progress[] = [];
+      const result = await upload(
+        { account, chainId: CHAIN_ID, master, peers: source },
+        { source: bytesSource(bytes), name: 'notes.txt', mediaType: 'text/plain', replicas: 3, chunkSize: CHUNK, onProgress: (p) => progress.push(p) },
+      );
+      expect(result.chunkCount).to.equal(4);
+      expect(result.columns.map((c) => c.column)).to.deep.equal([0, 1, 2]);
+      expect(new Set(result.columns.map((c) => c.operator)).size).to.equal(3);
+      expect(result.moves).to.deep.equal([]);
+      for (const c of result.columns) expect(holderOf(c.endpoint).shards.size).to.equal(result.chunkCount + 1);
+      const firstShards = result.columns.map((c) => [...holderOf(c.endpoint).shards.values()].find((s) => s.index === 0)!.bytes);
+      expect(firstShards[0].equals(firstShards[1])).to.equal(false);
+      expect(progress.filter((p) => p.phase === 'upload').at(-1)).to.deep.equal({ phase: 'upload', bytes: bytes.length, totalBytes: bytes.length });
+      expect(parseHandle(result.handle).fileId).to.equal(result.fileId);
+      expect(result.handle).to.equal(formatHandle({ fileId: result.fileId, fileKey: deriveFileKey({ master, fileId: result.fileId }) }));
+
+      const back = await collect(download({ peers: source }, { handle: result.handle }));
+      expect(back.equals(bytes)).to.equal(true);
+    });
+
+    it('uploads a 0-byte file as a manifest only, and downloads it as nothing', async () => {
+      const source = await fleet(3);
+      const result = await upload(
+        { account, chainId: CHAIN_ID, master, peers: source },
+        { source: bytesSource(new Uint8Array(0)), name: 'empty', chunkSize: CHUNK },
+      );
+      expect(result.chunkCount).to.equal(0);
+      for (const c of result.columns) expect([...holderOf(c.endpoint).shards.values()].map((s) => s.index)).to.deep.equal(['manifest']);
+      expect((await collect(download({ peers: source }, { handle: result.handle }))).length).to.equal(0);
+    });
+  });
+
+  describe('when a column peer fails during the upload', () => {
+    it('moves the whole column to a spare peer, which ends up holding every shard', async () => {
+      const source = await fleet(4);
+      const bytes = randomBytes(8 * CHUNK);
+      peers.forEach((p) => {
+        p.mode.failPutsAfter = 3;
+      });
+      const result = await upload(
+        { account, chainId: CHAIN_ID, master, peers: staticPeerSource(peers.map((p) => p.record)) },
+        { source: bytesSource(bytes), name: 'x', replicas: 3, chunkSize: CHUNK, concurrency: 2 },
+      ).catch((e: unknown) => e);
+      // every peer fails after 3 PUTs: three columns cannot all move to one spare
+      expect(result).to.be.instanceOf(NoSparePeerError);
+
+      for (const p of peers) p.mode.failPutsAfter = undefined;
+      peers[0].mode.failPutsAfter = 0;
+      peers[0].mode.freeBytes = 1e12; // ranked first, so it is chosen and then fails
+      const moved = await upload(
+        { account, chainId: CHAIN_ID, master, peers: source },
+        { source: bytesSource(bytes), name: 'x', replicas: 3, chunkSize: CHUNK },
+      );
+      expect(moved.moves).to.have.length(1);
+      expect(moved.moves[0].from).to.equal(peers[0].record.endpoint);
+      expect(moved.columns.map((c) => c.endpoint)).not.to.include(peers[0].record.endpoint);
+      for (const c of moved.columns) {
+        const held = [...holderOf(c.endpoint).shards.values()].filter((s) => s.slotId === c.slotId);
+        expect(held).to.have.length(moved.chunkCount + 1);
+      }
+      expect((await collect(download({ peers: source }, { handle: moved.handle }))).equals(bytes)).to.equal(true);
+    });
+
+    it('refuses to re-send a column when the source changed since it was first read', async () => {
+      const source = await fleet(4);
+      peers[0].mode.failPutsAfter = 2;
+      peers[0].mode.freeBytes = 1e12;
+      let opened = 0;
+      const changing: FileSource = {
+        size: 4 * CHUNK,
+        async *open() {
+          opened += 1;
+          yield new Uint8Array(4 * CHUNK).fill(opened);
+        },
+      };
+      await expect(upload({ account, chainId: CHAIN_ID, master, peers: source }, { source: changing, name: 'x', chunkSize: CHUNK })).to.be.rejectedWith(
+        FileChangedError,
+      );
+    });
+  });
+
+  describe('when there are fewer healthy peers than replicas', () => {
+    it('fails with NotEnoughPeersError naming the counts', async () => {
+      const source = await fleet(3);
+      peers[1].mode.down = true;
+      const err = await upload(
+        { account, chainId: CHAIN_ID, master, peers: source },
+        { source: bytesSource(randomBytes(10)), name: 'x', chunkSize: CHUNK },
+      ).catch((e: unknown) => e);
+      expect(err).to.be.instanceOf(NotEnoughPeersError);
+      expect((err as NotEnoughPeersError).needed).to.equal(3);
+      expect((err as NotEnoughPeersError).healthy).to.equal(2);
+      expect((err as NotEnoughPeersError).candidates).to.equal(3);
+    });
+  });
+
+  describe('when holders fail during the download', () => {
+    it('falls over to another column when a peer is down or serves altered bytes', async () => {
+      const source = await fleet(3);
+      const bytes = randomBytes(5 * CHUNK + 1);
+      const result = await upload({ account, chainId: CHAIN_ID, master, peers: source }, { source: bytesSource(bytes), name: 'x', chunkSize: CHUNK });
+      holderOf(result.columns[0].endpoint).mode.down = true;
+      holderOf(result.columns[1].endpoint).mode.corruptGets = true;
+      expect((await collect(download({ peers: source }, { handle: result.handle, window: 3 }))).equals(bytes)).to.equal(true);
+    });
+
+    it('names the lost chunks and why each column failed when no column can serve them', async () => {
+      const source = await fleet(3);
+      const result = await upload(
+        { account, chainId: CHAIN_ID, master, peers: source },
+        { source: bytesSource(randomBytes(4 * CHUNK)), name: 'x', chunkSize: CHUNK },
+      );
+      for (const c of result.columns) {
+        const holder = holderOf(c.endpoint);
+        holder.shards.delete(`${c.slotId}/2`);
+        holder.shards.delete(`${c.slotId}/3`);
+      }
+      holderOf(result.columns[2].endpoint).mode.corruptGets = true;
+      const err = await collect(download({ peers: source }, { handle: result.handle })).catch((e: unknown) => e);
+      expect(err).to.be.instanceOf(ChunksLostError);
+      expect((err as ChunksLostError).lost).to.deep.equal([2, 3]);
+      const reasons = (err as ChunksLostError).columns;
+      expect(reasons.map((c) => c.column).sort()).to.deep.equal([0, 1, 2]);
+      expect(reasons.flatMap((c) => c.reasons).join('\n')).to.include('does not list shard 2');
+    });
+
+    it('leaves nothing behind when downloadToFile fails, and writes the file when it succeeds', async () => {
+      const source = await fleet(3);
+      const dir = await mkdtemp(path.join(os.tmpdir(), 'dhost-dl-'));
+      try {
+        const bytes = randomBytes(2 * CHUNK + 5);
+        const result = await upload({ account, chainId: CHAIN_ID, master, peers: source }, { source: bytesSource(bytes), name: 'x', chunkSize: CHUNK });
+        const outPath = path.join(dir, 'out.bin');
+        const done = await downloadToFile({ peers: source }, { handle: result.handle, outPath });
+        expect(done.bytes).to.equal(bytes.length);
+        expect(done.manifest.name).to.equal('x');
+        expect((await readFile(outPath)).equals(bytes)).to.equal(true);
+
+        for (const p of peers) p.mode.corruptGets = true;
+        const failedPath = path.join(dir, 'failed.bin');
+        await expect(downloadToFile({ peers: source }, { handle: result.handle, outPath: failedPath })).to.be.rejectedWith(Error);
+        expect(await readdir(dir)).to.deep.equal(['out.bin']);
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    });
+  });
+
+  describe('when no peer holds the file', () => {
+    it('fails with NoColumnsFoundError', async () => {
+      const source = await fleet(2);
+      const handle = formatHandle({ fileId: randomFileId(), fileKey: new Uint8Array(32) });
+      await expect(collect(download({ peers: source }, { handle }))).to.be.rejectedWith(NoColumnsFoundError);
+    });
+  });
+});
