@@ -1,5 +1,7 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { type LocalAccount, privateKeyToAccount } from 'viem/accounts';
-import { chainPeerSource, type Keystore, masterFromPrivateKey, openKeystore, type PeerSource } from '../client';
+import { chainPeerSource, KEYSTORE_FILES, type Keystore, masterFromPrivateKey, openKeystore, type PeerSource } from '../client';
 import { type Connection, connect, type Settings } from './settings';
 
 /** What user commands (upload, download, ls) work with. */
@@ -20,7 +22,7 @@ export interface UserContext {
  */
 export async function userContext(settings: Settings, hooks: { onNewKey?: (file: string) => void } = {}): Promise<UserContext> {
   const keystore = openKeystore({ home: settings.home });
-  const privateKey = settings.privateKey ?? (await keystore.loadOrCreateAccountKey({ onCreate: hooks.onNewKey }));
+  const privateKey = settings.privateKey ?? (await accountKey(keystore, hooks));
   const connection = await connect(settings);
   return {
     account: privateKeyToAccount(privateKey),
@@ -29,4 +31,30 @@ export async function userContext(settings: Settings, hooks: { onNewKey?: (file:
     connection,
     peers: chainPeerSource({ publicClient: connection.publicClient, registry: connection.deployment.contracts.PeerRegistry }),
   };
+}
+
+/**
+ * The keystore's account key, made on first use; `onNewKey` hears about a key that was just made.
+ *
+ * @example
+ * const key = await accountKey(keystore, { onNewKey: (file) => console.error(`new key in ${file}`) });
+ */
+export async function accountKey(keystore: Keystore, hooks: { onNewKey?: (file: string) => void } = {}) {
+  const file = path.join(keystore.home, KEYSTORE_FILES.accountKey);
+  const existed = fs.existsSync(file);
+  const key = await keystore.loadOrCreateAccountKey();
+  if (!existed) hooks.onNewKey?.(file);
+  return key;
+}
+
+/**
+ * Whether the client must refuse peer endpoints on loopback, private and link-local addresses:
+ * always, except on a local development chain (Hardhat's chain id 31337) or when
+ * `DHOST_ALLOW_PRIVATE_ENDPOINTS=1` says the whole network is private on purpose.
+ *
+ * @example
+ * upload(deps, { …, publicEndpointsOnly: publicEndpointsOnly(chainId, process.env) });
+ */
+export function publicEndpointsOnly(chainId: number, env: NodeJS.ProcessEnv): boolean {
+  return chainId !== 31337 && env.DHOST_ALLOW_PRIVATE_ENDPOINTS !== '1';
 }

@@ -15,6 +15,7 @@ import type { CommandIo } from '../main';
 import { runDeploy } from '../run-deploy';
 import { resolveSettings } from '../settings';
 import { formatBytes } from '../sizes';
+import { accountKey } from '../user-context';
 
 /** Devnet tunables: short delays so that a dead peer drops out within a minute. */
 const DEVNET = {
@@ -90,7 +91,7 @@ export async function devnetCommand(io: CommandIo, args: string[]): Promise<numb
     const { publicClient, chain } = await connectChain({ rpcUrl });
     const operatorKeys = Array.from({ length: peerCount }, (_, i) => hardhatKey(i + 1));
     const keystore = openKeystore({ home: settings.home });
-    const userKey = settings.privateKey ?? (await keystore.loadOrCreateAccountKey({ onCreate: (file) => say(`devnet: created your account key in ${file}`) }));
+    const userKey = settings.privateKey ?? (await accountKey(keystore, { onNewKey: (file) => say(`devnet: created your account key in ${file}`) }));
     const user = privateKeyToAccount(userKey).address;
     say(`devnet: funding ${peerCount} operators and your account ${user}`);
     await fundAccounts(

@@ -5,6 +5,7 @@ import { UsageError } from '../errors';
 import type { CommandIo } from '../main';
 import { progressBar } from '../progress';
 import { connect, resolveSettings } from '../settings';
+import { publicEndpointsOnly } from '../user-context';
 
 /**
  * `dhost download HANDLE -o PATH`: finds the file's columns on the active peers, checks and
@@ -22,7 +23,16 @@ export async function downloadCommand(io: CommandIo, args: string[]): Promise<nu
   const peers = chainPeerSource({ publicClient: connection.publicClient, registry: connection.deployment.contracts.PeerRegistry });
   const bar = progressBar({ stream: io.stderr, label: 'download' });
   const outPath = path.resolve(values.out);
-  const { bytes, manifest } = await downloadToFile({ peers }, { handle: positionals[0], outPath, signal: io.signal, onProgress: bar.update });
+  const { bytes, manifest } = await downloadToFile(
+    { peers },
+    {
+      handle: positionals[0],
+      outPath,
+      publicEndpointsOnly: publicEndpointsOnly(connection.chainId, io.env),
+      signal: io.signal,
+      onProgress: bar.update,
+    },
+  );
   bar.done();
   if (values.json) io.stdout.write(`${JSON.stringify({ path: outPath, bytes, name: manifest.name })}\n`);
   else io.stdout.write(`${outPath} (${bytes} bytes, ${manifest.name})\n`);

@@ -1,4 +1,5 @@
 import { deriveFileKey, formatHandle, masterFromPrivateKey, openKeystore } from '../../client';
+import { parseFileId } from '../../protocol/ids';
 import { COMMON_OPTIONS, parseCommandArgs } from '../args';
 import type { CommandIo } from '../main';
 import { resolveSettings } from '../settings';
@@ -17,7 +18,10 @@ export async function lsCommand(io: CommandIo, args: string[]): Promise<number> 
   const keystore = openKeystore({ home: settings.home });
   const privateKey = settings.privateKey ?? (await keystore.loadOrCreateAccountKey());
   const master = masterFromPrivateKey(privateKey);
-  const uploads = (await keystore.listUploads()).map((u) => ({ ...u, handle: formatHandle({ fileId: u.fileId, fileKey: deriveFileKey(master, u.fileId) }) }));
+  const uploads = (await keystore.listUploads()).map((u) => {
+    const fileId = parseFileId(u.fileId);
+    return { ...u, handle: formatHandle({ fileId, fileKey: deriveFileKey({ master, fileId }) }) };
+  });
   if (values.json) {
     io.stdout.write(`${JSON.stringify(uploads)}\n`);
     return 0;

@@ -19,10 +19,9 @@ export async function peersCommand(io: CommandIo, args: string[]): Promise<numbe
   const peers = await readActivePeers({ publicClient }, { registry: deployment.contracts.PeerRegistry, signal: io.signal });
   const rows = await Promise.all(
     peers.map(async (p) => {
-      const started = performance.now();
       try {
-        const status = await getStatus({}, { endpoint: p.endpoint, signal: io.signal });
-        return { peer: p, live: true as const, rttMs: Math.round(performance.now() - started), status };
+        const { status, rttMs } = await getStatus({}, { endpoint: p.endpoint, signal: io.signal });
+        return { peer: p, live: true as const, rttMs: Math.round(rttMs), status };
       } catch (err) {
         return { peer: p, live: false as const, error: err instanceof Error ? err.message : String(err) };
       }

@@ -6,7 +6,7 @@ import type { CommandIo } from '../main';
 import { progressBar } from '../progress';
 import { resolveSettings } from '../settings';
 import { parseSize } from '../sizes';
-import { userContext } from '../user-context';
+import { publicEndpointsOnly, userContext } from '../user-context';
 
 /**
  * `dhost upload FILE [--replicas N] [--chunk-size SIZE] [--json]`: encrypts and stores FILE on
@@ -36,6 +36,7 @@ export async function uploadCommand(io: CommandIo, args: string[]): Promise<numb
       replicas,
       chunkSize: values['chunk-size'] ? parseSize(values['chunk-size']) : undefined,
       signal: io.signal,
+      publicEndpointsOnly: publicEndpointsOnly(ctx.connection.chainId, io.env),
       onProgress: bar.update,
     },
   );

@@ -44,11 +44,15 @@ describe('dhost devnet (separate processes, as `npm start` runs it)', () => {
     const deployment = path.join(work, 'deployment.json');
     env = { ...process.env, DHOST_RPC_URL: `http://127.0.0.1:${chainPort}`, DHOST_DEPLOYMENT: deployment, DHOST_HOME: path.join(work, 'home') };
     delete env.DHOST_PRIVATE_KEY;
-    devnet = spawn(process.execPath, [bin, 'devnet', '--peers', '3', '--port', String(chainPort), '--node-port', String(nodePort), '--state', path.join(work, 'state')], {
-      cwd: root,
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    devnet = spawn(
+      process.execPath,
+      [bin, 'devnet', '--peers', '3', '--port', String(chainPort), '--node-port', String(nodePort), '--state', path.join(work, 'state')],
+      {
+        cwd: root,
+        env,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     devnet.stdout?.on('data', (d) => {
       output += d;
     });

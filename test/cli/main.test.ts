@@ -4,15 +4,15 @@ import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
 import hre from 'hardhat';
-import { main } from '../../cli/main';
-import { captureStream } from '../../scripts/testkit/capture';
-import { startRpcRecorder } from '../../scripts/testkit/rpc-recorder';
 import { privateKeyToAccount } from 'viem/accounts';
 import { fundAccounts } from '../../cli/devnet/fund';
+import { main } from '../../cli/main';
 import { startNode } from '../../node';
 import { connectChain } from '../../protocol/chain/connect';
+import { captureStream } from '../../scripts/testkit/capture';
 import { hardhatKey } from '../../scripts/testkit/chain';
-import { type TestNetwork, startTestNetwork } from '../../scripts/testkit/network';
+import { startTestNetwork, type TestNetwork } from '../../scripts/testkit/network';
+import { startRpcRecorder } from '../../scripts/testkit/rpc-recorder';
 
 describe('the dhost command', () => {
   let net: TestNetwork;
@@ -84,7 +84,12 @@ describe('the dhost command', () => {
         const { publicClient, chain } = await connectChain({ rpcUrl: net.rpcUrl });
         await fundAccounts(
           { publicClient, chain },
-          { funderKey: hardhatKey(0), token: net.deployment.contracts.RewardToken, recipients: [privateKeyToAccount(operatorKey).address], tokens: 10_000n * 10n ** 18n },
+          {
+            funderKey: hardhatKey(0),
+            token: net.deployment.contracts.RewardToken,
+            recipients: [privateKeyToAccount(operatorKey).address],
+            tokens: 10_000n * 10n ** 18n,
+          },
         );
         const extra = await startNode({
           dataDir: path.join(work, 'extra-node'),
