@@ -12,11 +12,12 @@ import type { PeerSource } from './peer-source';
 import type { OnProgress } from './progress';
 import { getHoldings } from './transport/get-holdings';
 import { getShard } from './transport/get-shard';
+import type { HttpRequester } from './transport/http-requester';
 
 /** What `download` needs. */
 export interface DownloadDeps {
   peers: PeerSource;
-  fetch?: typeof fetch;
+  request?: HttpRequester;
 }
 
 /** What `download` is asked to do. */
@@ -95,10 +96,20 @@ export async function* download(deps: DownloadDeps, params: DownloadParams): Asy
       return Buffer.from(entry.hashes.subarray(index * SHA256_BYTES, (index + 1) * SHA256_BYTES)).toString('hex');
     };
 
+    // Spread reads: chunk i starts at the (i mod n)-th column that has a holder, so n replicas
+    // serve a download together instead of the fastest one serving it alone; the others follow
+    // as failover in order of their fastest holder.
+    const served = hashes.filter(({ column }) => (holders.get(column) ?? []).length > 0);
+    const unserved = hashes.filter(({ column }) => (holders.get(column) ?? []).length === 0);
+    const columnsFor = (index: number) => {
+      const start = served.length === 0 ? 0 : index % served.length;
+      return [...served.slice(start), ...served.slice(0, start), ...unserved];
+    };
+
     const fetchChunk = async (index: number): Promise<Uint8Array> => {
       const isLast = index === manifest.chunkCount - 1;
       const failures: ColumnFailure[] = [];
-      for (const { column, key } of hashes) {
+      for (const { column, key } of columnsFor(index)) {
         const expected = expectedHash(column, index);
         const reasons: string[] = [];
         const columnHolders = holders.get(column) ?? [];
@@ -115,7 +126,7 @@ export async function* download(deps: DownloadDeps, params: DownloadParams): Asy
           }
           try {
             const shard = await getShard(
-              { fetch: deps.fetch },
+              { request: deps.request },
               { endpoint: holder.endpoint, fileId, column, index, maxBytes: shardBytes, timeoutMs: params.timeoutMs, signal },
             );
             const got = createHash('sha256').update(shard).digest('hex');
@@ -196,7 +207,7 @@ async function findHolders(
     peers.map(async (peer) => {
       try {
         const { holdings, rttMs } = await getHoldings(
-          { fetch: deps.fetch },
+          { request: deps.request },
           { endpoint: peer.endpoint, fileId: params.fileId, timeoutMs: params.timeoutMs ?? defaults.statusTimeoutMs, signal: params.signal },
         );
         answered += 1;
@@ -232,7 +243,7 @@ async function fetchManifest(
       }
       try {
         const bytes = await getShard(
-          { fetch: deps.fetch },
+          { request: deps.request },
           { endpoint: holder.endpoint, fileId: params.fileId, column, index: MANIFEST_INDEX, timeoutMs: params.timeoutMs, signal: params.signal },
         );
         const manifest = decryptManifest({ fileKey: params.fileKey, fileId: params.fileId, column, bytes });

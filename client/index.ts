@@ -47,6 +47,7 @@ export type { OnProgress, Progress } from './progress';
 export { getHoldings } from './transport/get-holdings';
 export { getShard } from './transport/get-shard';
 export { getStatus } from './transport/get-status';
+export { fetchRequester, type HttpAnswer, type HttpRequester, nodeHttpRequester } from './transport/http-requester';
 export { type PeerTarget, putShard, type ShardReceipt } from './transport/put-shard';
 export { type PeerResponse, peerRequest } from './transport/request';
 export { type ColumnMove, type UploadColumn, type UploadDeps, type UploadParams, type UploadResult, upload } from './upload';

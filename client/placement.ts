@@ -4,6 +4,7 @@ import { isPublicEndpoint } from './endpoint-policy';
 import { NotEnoughPeersError } from './errors';
 import type { PeerSource } from './peer-source';
 import { getStatus } from './transport/get-status';
+import type { HttpRequester } from './transport/http-requester';
 
 /** A probed, healthy candidate peer. */
 export interface PlacedPeer {
@@ -43,7 +44,7 @@ const RTT_FLOOR_MS = 20;
  * const { chosen, spares } = await placeColumns({ peers }, { replicas: 3, columnBytes: 3_000_000, shardBytes: 1_048_592 });
  */
 export async function placeColumns(
-  deps: { peers: PeerSource; fetch?: typeof fetch },
+  deps: { peers: PeerSource; request?: HttpRequester },
   params: {
     replicas: number;
     columnBytes: number;
@@ -71,7 +72,7 @@ export async function placeColumns(
     unique.map(async (peer): Promise<PlacedPeer | undefined> => {
       try {
         const { status, rttMs } = await getStatus(
-          { fetch: deps.fetch },
+          { request: deps.request },
           { endpoint: peer.endpoint, timeoutMs: params.timeoutMs ?? defaults.statusTimeoutMs, signal: params.signal },
         );
         if (status.address.toLowerCase() !== peer.operator.toLowerCase())

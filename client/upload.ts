@@ -14,6 +14,7 @@ import { encryptManifest, MANIFEST_VERSION, MAX_NAME_LENGTH, type Manifest } fro
 import type { PeerSource } from './peer-source';
 import { type PlacedPeer, placeColumns } from './placement';
 import type { OnProgress } from './progress';
+import type { HttpRequester } from './transport/http-requester';
 import { putShard } from './transport/put-shard';
 
 /** Where one column of an uploaded file lives. */
@@ -52,7 +53,7 @@ export interface UploadDeps {
   chainId: number;
   master: Uint8Array;
   peers: PeerSource;
-  fetch?: typeof fetch;
+  request?: HttpRequester;
 }
 
 /** What `upload` is asked to do. */
@@ -147,7 +148,7 @@ export async function upload(deps: UploadDeps, params: UploadParams): Promise<Up
   const shardBytes = chunkSize + TAG_BYTES;
   const manifestBound = manifestBytesBound({ name, chunkCount, replicas });
   const placement = await placeColumns(
-    { peers: deps.peers, fetch: deps.fetch },
+    { peers: deps.peers, request: deps.request },
     {
       replicas,
       columnBytes: chunkCount * shardBytes + manifestBound,
@@ -220,12 +221,12 @@ export async function upload(deps: UploadDeps, params: UploadParams): Promise<Up
     }
   };
 
-  const send = (col: ColumnState, index: number | typeof MANIFEST_INDEX, body: Uint8Array, onStored?: () => void) => {
+  const send = (col: ColumnState, index: number | typeof MANIFEST_INDEX, body: Uint8Array, onStored?: () => void, contentSha256?: string) => {
     const gen = col.gen;
     col.inFlight += 1;
     const task = putShard(
-      { account: deps.account, chainId: deps.chainId, fetch: deps.fetch },
-      { peer: col.peer, fileId, column: col.column, index, body, signal: AbortSignal.any([signal, col.genAbort.signal]) },
+      { account: deps.account, chainId: deps.chainId, request: deps.request },
+      { peer: col.peer, fileId, column: col.column, index, body, contentSha256, signal: AbortSignal.any([signal, col.genAbort.signal]) },
     )
       .then(
         () => {
@@ -255,9 +256,10 @@ export async function upload(deps: UploadDeps, params: UploadParams): Promise<Up
       plainHashes.set(sha256(chunk.plaintext), chunk.index * SHA256_BYTES);
       for (const col of columns) {
         const shard = encryptChunk({ key: col.key, fileId, index: chunk.index, isLast: chunk.isLast, plaintext: chunk.plaintext });
-        col.hashes.set(sha256(shard), chunk.index * SHA256_BYTES);
+        const hash = sha256(shard);
+        col.hashes.set(hash, chunk.index * SHA256_BYTES);
         await acquire(col);
-        send(col, chunk.index, shard);
+        send(col, chunk.index, shard, undefined, hash.toString('hex'));
         col.mainEnqueued = chunk.index + 1;
       }
       bytes += chunk.length;

@@ -2,6 +2,7 @@ import { defaults } from '../../protocol/config';
 import type { FileId } from '../../protocol/ids';
 import { type FileHoldings, fileHoldingsSchema } from '../../protocol/wire';
 import { PeerRequestError } from '../errors';
+import type { HttpRequester } from './http-requester';
 import { peerRequest } from './request';
 
 /** Largest holdings listing accepted: ~100 bytes per shard for a few columns of a 100k-chunk file. */
@@ -15,7 +16,7 @@ const MAX_HOLDINGS_BYTES = 64 * 1024 * 1024;
  * const { holdings, rttMs } = await getHoldings({}, { endpoint, fileId });
  */
 export async function getHoldings(
-  deps: { fetch?: typeof fetch; now?: () => number },
+  deps: { request?: HttpRequester; now?: () => number },
   params: { endpoint: string; fileId: FileId; timeoutMs?: number; signal?: AbortSignal },
 ): Promise<{ holdings: FileHoldings; rttMs: number }> {
   const now = deps.now ?? (() => performance.now());

@@ -1,6 +1,7 @@
 import { type ShardIndex, shardPath } from '../../protocol/column';
 import { defaults } from '../../protocol/config';
 import { type FileId, slotIdOf } from '../../protocol/ids';
+import type { HttpRequester } from './http-requester';
 import { peerRequest } from './request';
 
 /**
@@ -12,7 +13,7 @@ import { peerRequest } from './request';
  * const shard = await getShard({}, { endpoint, fileId, column: 0, index: 3, maxBytes: chunkSize + 16 });
  */
 export async function getShard(
-  deps: { fetch?: typeof fetch },
+  deps: { request?: HttpRequester },
   params: { endpoint: string; fileId: FileId; column: number; index: ShardIndex; maxBytes?: number; timeoutMs?: number; signal?: AbortSignal },
 ): Promise<Uint8Array> {
   const slotId = slotIdOf(params.fileId, params.column);

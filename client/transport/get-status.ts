@@ -1,6 +1,7 @@
 import { defaults } from '../../protocol/config';
 import { type NodeStatus, nodeStatusSchema } from '../../protocol/wire';
 import { PeerRequestError } from '../errors';
+import type { HttpRequester } from './http-requester';
 import { peerRequest } from './request';
 
 /**
@@ -11,7 +12,7 @@ import { peerRequest } from './request';
  * const { status, rttMs } = await getStatus({}, { endpoint: 'http://127.0.0.1:7001' });
  */
 export async function getStatus(
-  deps: { fetch?: typeof fetch; now?: () => number },
+  deps: { request?: HttpRequester; now?: () => number },
   params: { endpoint: string; timeoutMs?: number; signal?: AbortSignal },
 ): Promise<{ status: NodeStatus; rttMs: number }> {
   const now = deps.now ?? (() => performance.now());

@@ -6,6 +6,7 @@ import { type FileId, slotIdOf } from '../../protocol/ids';
 import { signRequest } from '../../protocol/signing';
 import { shardStoredSchema } from '../../protocol/wire';
 import { IntegrityError, PeerRequestError } from '../errors';
+import type { HttpRequester } from './http-requester';
 import { peerRequest } from './request';
 
 /** Where a shard goes: the peer's signing address (the operator) and its base URL. */
@@ -33,12 +34,23 @@ export interface ShardReceipt {
  * await putShard({ account, chainId: 31337 }, { peer, fileId, column: 0, index: 0, body: shard });
  */
 export async function putShard(
-  deps: { account: Pick<LocalAccount, 'signMessage' | 'address'>; chainId: number; fetch?: typeof fetch },
-  params: { peer: PeerTarget; fileId: FileId; column: number; index: ShardIndex; body: Uint8Array; retries?: number; timeoutMs?: number; signal?: AbortSignal },
+  deps: { account: Pick<LocalAccount, 'signMessage' | 'address'>; chainId: number; request?: HttpRequester },
+  params: {
+    peer: PeerTarget;
+    fileId: FileId;
+    column: number;
+    index: ShardIndex;
+    body: Uint8Array;
+    /** SHA-256 of `body` (hex) when the caller has it already; computed otherwise. */
+    contentSha256?: string;
+    retries?: number;
+    timeoutMs?: number;
+    signal?: AbortSignal;
+  },
 ): Promise<ShardReceipt> {
   const slotId = slotIdOf(params.fileId, params.column);
   const path = shardPath({ slotId, index: params.index, fileId: params.fileId, column: params.column });
-  const contentSha256 = createHash('sha256').update(params.body).digest('hex');
+  const contentSha256 = params.contentSha256 ?? createHash('sha256').update(params.body).digest('hex');
   const retries = params.retries ?? 1;
   for (let attempt = 0; ; attempt += 1) {
     const headers = await signRequest(
@@ -47,7 +59,7 @@ export async function putShard(
     );
     try {
       const res = await peerRequest(
-        { fetch: deps.fetch },
+        { request: deps.request },
         {
           endpoint: params.peer.endpoint,
           method: 'PUT',

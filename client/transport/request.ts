@@ -1,16 +1,17 @@
 import { errorBodySchema } from '../../protocol/wire';
 import { PeerRequestError } from '../errors';
+import { type HttpAnswer, type HttpRequester, nodeHttpRequester } from './http-requester';
 
 /** A peer's answer, body read in full. */
 export interface PeerResponse {
   status: number;
-  headers: Headers;
+  headers: Record<string, string | undefined>;
   body: Uint8Array;
 }
 
 /**
  * One HTTP request to a peer, body read in full (at most `maxBytes`), under a timeout that covers
- * the whole exchange. Uses the given `fetch` (the global one, undici with keep-alive, by default).
+ * the whole exchange. Uses the given `request` (by default `node:http` with keep-alive connections).
  * A 2xx answer is returned; anything else throws `PeerRequestError` with the HTTP status and the
  * node's error code (`{ error: { code } }`), or without status and code `NETWORK`, `TIMEOUT` or
  * `BAD_RESPONSE`. When the caller's `signal` aborts, its reason is thrown as is.
@@ -19,7 +20,7 @@ export interface PeerResponse {
  * const res = await peerRequest({}, { endpoint: 'http://127.0.0.1:7001', method: 'GET', path: '/status', timeoutMs: 3000, maxBytes: 65536 });
  */
 export async function peerRequest(
-  deps: { fetch?: typeof fetch },
+  deps: { request?: HttpRequester },
   params: {
     endpoint: string;
     method: 'GET' | 'PUT' | 'HEAD';
@@ -31,7 +32,7 @@ export async function peerRequest(
     signal?: AbortSignal;
   },
 ): Promise<PeerResponse> {
-  const doFetch = deps.fetch ?? fetch;
+  const request = deps.request ?? nodeHttpRequester();
   const base = params.endpoint.replace(/\/+$/, '');
   const fail = (peerCode: string, message: string, status?: number, cause?: unknown) =>
     new PeerRequestError({ endpoint: base, method: params.method, path: params.path, status, peerCode, message }, { cause });
@@ -45,12 +46,7 @@ export async function peerRequest(
     return fail('NETWORK', cause instanceof Error ? (cause.cause instanceof Error ? cause.cause.message : cause.message) : String(cause), undefined, cause);
   };
   try {
-    const res = await doFetch(`${base}${params.path}`, {
-      method: params.method,
-      headers: params.headers,
-      body: params.body,
-      signal,
-    });
+    const res = await request({ url: `${base}${params.path}`, method: params.method, headers: params.headers, body: params.body, signal });
     const body = await readLimited(res, params.maxBytes, () => fail('BAD_RESPONSE', `answer is larger than ${params.maxBytes} bytes`, res.status));
     if (res.status < 200 || res.status > 299) {
       let code = `HTTP_${res.status}`;
@@ -72,25 +68,22 @@ export async function peerRequest(
   }
 }
 
-async function readLimited(res: Response, maxBytes: number, tooLarge: () => Error): Promise<Uint8Array> {
-  const declared = Number(res.headers.get('content-length') ?? Number.NaN);
+async function readLimited(res: HttpAnswer, maxBytes: number, tooLarge: () => Error): Promise<Uint8Array> {
+  const declared = Number(res.headers['content-length'] ?? Number.NaN);
   if (declared > maxBytes) {
-    await res.body?.cancel().catch(() => {});
+    res.cancel();
     throw tooLarge();
   }
-  if (!res.body) return new Uint8Array(0);
   const parts: Uint8Array[] = [];
   let total = 0;
-  const reader = res.body.getReader();
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
+  for await (const value of res.body) {
     total += value.length;
     if (total > maxBytes) {
-      await reader.cancel().catch(() => {});
+      res.cancel();
       throw tooLarge();
     }
     parts.push(value);
   }
+  if (parts.length === 0) return new Uint8Array(0);
   return parts.length === 1 ? parts[0] : Buffer.concat(parts, total);
 }

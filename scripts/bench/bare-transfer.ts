@@ -13,7 +13,8 @@ export interface BareTarget {
 
 /**
  * The benchmark's baseline: the file's bytes cut in chunks and sent with signed PUTs to `targets`
- * (one column per target, `inFlight` chunks at a time per column), then read back with GETs — the
+ * (one column per target, `inFlight` chunks at a time per column), then read back with GETs into
+ * an output file — the
  * same HTTP, signing and node work as the pipeline, but no encryption, manifest or reconstruction.
  *
  * @example
@@ -21,8 +22,8 @@ export interface BareTarget {
  */
 export async function bareTransfer(
   deps: { account: LocalAccount; chainId: number },
-  params: { file: string; fileId: Hex; targets: BareTarget[]; chunkSize: number; inFlight: number },
-): Promise<{ uploadSeconds: number; downloadSeconds: number; bytes: number }> {
+  params: { file: string; out: string; fileId: Hex; targets: BareTarget[]; chunkSize: number; inFlight: number },
+): Promise<{ uploadSeconds: number; downloadSeconds: number; bytes: number; downloadCpuSeconds: number }> {
   const size = fs.statSync(params.file).size;
   const chunks = Math.ceil(size / params.chunkSize);
   const fileId = params.fileId as Parameters<typeof slotIdOf>[0];
@@ -49,7 +50,13 @@ export async function bareTransfer(
     const target = params.targets[column];
     const res = await fetch(`${target.url}${shardPath({ slotId: slotIdOf(fileId, column), index })}`);
     if (!res.ok) throw new Error(`bare GET ${res.status}`);
-    return Buffer.from(await res.arrayBuffer());
+    const body = Buffer.from(await res.arrayBuffer());
+    const expected = Math.min(params.chunkSize, size - index * params.chunkSize);
+    if (body.length !== expected)
+      throw new Error(
+        `bare GET of chunk ${index} from column ${column}: ${body.length} bytes, expected ${expected} (content-length ${res.headers.get('content-length')})`,
+      );
+    return body;
   };
   const t0 = performance.now();
   // Upload: a window of `inFlight` chunks, each chunk to every column.
@@ -64,19 +71,26 @@ export async function bareTransfer(
   };
   await Promise.all(Array.from({ length: params.inFlight }, worker));
   const t1 = performance.now();
-  // Download: each chunk from one column (round robin), a window of inFlight chunks, in order.
+  // Download: each chunk from one column (round robin), inFlight chunks at a time, written to the
+  // output file at its offset (as a download must put the bytes somewhere).
+  const outFd = fs.openSync(params.out, 'w');
+  const cpu0 = process.cpuUsage();
   let nextGet = 0;
   let received = 0;
   const getWorker = async () => {
     for (;;) {
       const i = nextGet++;
       if (i >= chunks) return;
-      received += (await get(i % params.targets.length, i)).length;
+      const body = await get(i % params.targets.length, i);
+      await new Promise<void>((resolve, reject) => fs.write(outFd, body, 0, body.length, i * params.chunkSize, (err) => (err ? reject(err) : resolve())));
+      received += body.length;
     }
   };
   await Promise.all(Array.from({ length: params.inFlight }, getWorker));
+  fs.closeSync(outFd);
   const t2 = performance.now();
+  const cpu = process.cpuUsage(cpu0);
   fs.closeSync(fd);
   if (received !== size) throw new Error(`bare download got ${received} of ${size} bytes`);
-  return { uploadSeconds: (t1 - t0) / 1000, downloadSeconds: (t2 - t1) / 1000, bytes: size };
+  return { uploadSeconds: (t1 - t0) / 1000, downloadSeconds: (t2 - t1) / 1000, bytes: size, downloadCpuSeconds: (cpu.user + cpu.system) / 1e6 };
 }

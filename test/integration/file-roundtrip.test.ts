@@ -6,7 +6,18 @@ import { expect } from 'chai';
 import fc from 'fast-check';
 import hre from 'hardhat';
 import { privateKeyToAccount } from 'viem/accounts';
-import { ChunksLostError, chainPeerSource, download, downloadToFile, fileSource, masterFromPrivateKey, type PeerSource, upload } from '../../client';
+import {
+  ChunksLostError,
+  chainPeerSource,
+  download,
+  downloadToFile,
+  fileSource,
+  type HttpRequester,
+  masterFromPrivateKey,
+  nodeHttpRequester,
+  type PeerSource,
+  upload,
+} from '../../client';
 import { connectChain } from '../../protocol/chain/connect';
 import { MANIFEST_INDEX } from '../../protocol/column';
 import { startTestNetwork, type TestNetwork } from '../../scripts/testkit/network';
@@ -165,9 +176,10 @@ describe('uploading and downloading files through real peers on a real chain', (
       // (and meets a closed port), as when a host dies in the middle of an upload.
       let killed: number | undefined;
       const puts = new Map<string, number>();
-      const faultyFetch: typeof fetch = async (input, init) => {
-        const url = new URL(input instanceof Request ? input.url : String(input));
-        if ((init?.method ?? 'GET') === 'PUT' && killed === undefined) {
+      const http = nodeHttpRequester();
+      const faulty: HttpRequester = async (req) => {
+        const url = new URL(req.url);
+        if (req.method === 'PUT' && killed === undefined) {
           const n = (puts.get(url.origin) ?? 0) + 1;
           puts.set(url.origin, n);
           if (n === 3) {
@@ -178,11 +190,11 @@ describe('uploading and downloading files through real peers on a real chain', (
             }
           }
         }
-        return fetch(input, init);
+        return http(req);
       };
       const file = writeFile('mid-upload.bin', bytes);
       const result = await upload(
-        { account, chainId: net.chainId, master, peers, fetch: faultyFetch },
+        { account, chainId: net.chainId, master, peers, request: faulty },
         { source: await fileSource(file), name: 'mid-upload.bin', chunkSize: CHUNK },
       );
       expect(killed).to.not.equal(undefined);
