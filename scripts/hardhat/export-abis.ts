@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { HardhatRuntimeEnvironment } from 'hardhat/types';
 
 /** The contracts whose ABIs the off-chain code (protocol/chain) uses. */
-export const EXPORTED_CONTRACTS = ['RewardToken', 'PeerRegistry'] as const;
+export const EXPORTED_CONTRACTS = ['RewardToken', 'PeerRegistry', 'Marketplace'] as const;
 
 /**
  * Writes one `<name>Abi` constant per exported contract into `outDir/abis.ts`, typed `as const`
