@@ -11,7 +11,7 @@ import { getAddress } from 'ethers';
 import type { HardhatRuntimeEnvironment } from 'hardhat/types';
 import DhostModule, { type DHOST_DEFAULTS } from '../../ignition/modules/Dhost';
 import type { Deployment } from '../../protocol/chain/deployment';
-import type { PeerRegistry, RewardToken } from '../../typechain-types';
+import type { Marketplace, PeerRegistry, RewardToken } from '../../typechain-types';
 
 type Address = `0x${string}`;
 
@@ -26,11 +26,24 @@ export const DHOST_PARAMETER_ENV: Record<keyof typeof DHOST_DEFAULTS, string> = 
   evictionDelay: 'DHOST_EVICTION_DELAY',
   unbondingDelay: 'DHOST_UNBONDING_DELAY',
   maxEndpointLength: 'DHOST_MAX_ENDPOINT_LENGTH',
+  epochLength: 'DHOST_EPOCH_LENGTH',
+  challengeProbabilityPpm: 'DHOST_CHALLENGE_PPM',
+  slashPpm: 'DHOST_SLASH_PPM',
+  markerRewardPpm: 'DHOST_MARKER_REWARD_PPM',
+  maxMisses: 'DHOST_MAX_MISSES',
+  missingWindowEpochs: 'DHOST_MISSING_WINDOW_EPOCHS',
+  collateralEpochs: 'DHOST_COLLATERAL_EPOCHS',
+  minCollateral: 'DHOST_MIN_COLLATERAL',
+  lapseFreeSeconds: 'DHOST_LAPSE_FREE_SECONDS',
+  minFillEpochs: 'DHOST_MIN_FILL_EPOCHS',
+  maxClaimEpochs: 'DHOST_MAX_CLAIM_EPOCHS',
+  subsidyPerGiBEpoch: 'DHOST_SUBSIDY_PER_GIB_EPOCH',
+  subsidyCapPerPeer: 'DHOST_SUBSIDY_CAP_PER_PEER',
 };
 
 /**
  * Reads module parameters from `DHOST_*` environment variables (decimal strings, token wei or
- * seconds). Unset or empty variables are left out; anything but digits throws, naming the variable.
+ * seconds, ppm, epochs, counts). Unset or empty variables are left out; anything but digits throws, naming the variable.
  *
  * @example
  * dhostParametersFromEnv({ DHOST_MIN_STAKE: '1000000000000000000' }); // { minStake: 10n ** 18n }
@@ -40,14 +53,14 @@ export function dhostParametersFromEnv(env: NodeJS.ProcessEnv): DhostParameters 
   for (const [name, variable] of Object.entries(DHOST_PARAMETER_ENV) as [keyof DhostParameters, string][]) {
     const raw = env[variable]?.trim();
     if (raw === undefined || raw === '') continue;
-    if (!/^\d+$/.test(raw)) throw new Error(`${variable} must be a decimal integer (token wei or seconds), got '${raw}'`);
+    if (!/^\d+$/.test(raw)) throw new Error(`${variable} must be a decimal integer (token wei, seconds, ppm or a count), got '${raw}'`);
     out[name] = BigInt(raw);
   }
   return out;
 }
 
 /**
- * Deploys the `Dhost` Ignition module (RewardToken, PeerRegistry) from the network's first account
+ * Deploys the `Dhost` Ignition module (RewardToken, PeerRegistry, Marketplace) from the network's first account
  * and describes the result as a deployment file's content.
  *
  * Deliberately journal-free: `hre.ignition.deploy` keeps a journal under
@@ -63,7 +76,7 @@ export function dhostParametersFromEnv(env: NodeJS.ProcessEnv): DhostParameters 
 export async function deployDhost(
   hre: HardhatRuntimeEnvironment,
   params: DhostParameters = {},
-): Promise<{ deployment: Deployment; rewardToken: RewardToken; peerRegistry: PeerRegistry }> {
+): Promise<{ deployment: Deployment; rewardToken: RewardToken; peerRegistry: PeerRegistry; marketplace: Marketplace }> {
   const provider = hre.network.provider as EIP1193Provider;
   const accounts = (await provider.request({ method: 'eth_accounts' })) as string[];
   if (accounts.length === 0) throw new Error(`network '${hre.network.name}' has no account to deploy from: set DHOST_PRIVATE_KEY`);
@@ -88,7 +101,11 @@ export async function deployDhost(
   }
 
   const addressOf = (future: { id: string }): Address => getAddress(result.contracts[future.id].address) as Address;
-  const contracts = { RewardToken: addressOf(DhostModule.results.rewardToken), PeerRegistry: addressOf(DhostModule.results.peerRegistry) };
+  const contracts = {
+    RewardToken: addressOf(DhostModule.results.rewardToken),
+    PeerRegistry: addressOf(DhostModule.results.peerRegistry),
+    Marketplace: addressOf(DhostModule.results.marketplace),
+  };
   const blockNumber = await lastBlockOf(hre, confirmed);
   const block = await hre.ethers.provider.getBlock(blockNumber);
   const deployment: Deployment = {
@@ -100,7 +117,8 @@ export async function deployDhost(
   };
   const rewardToken = await hre.ethers.getContractAt('RewardToken', contracts.RewardToken);
   const peerRegistry = await hre.ethers.getContractAt('PeerRegistry', contracts.PeerRegistry);
-  return { deployment, rewardToken, peerRegistry };
+  const marketplace = await hre.ethers.getContractAt('Marketplace', contracts.Marketplace);
+  return { deployment, rewardToken, peerRegistry, marketplace };
 }
 
 /** The highest block holding one of the given transactions (the last deployment transaction). */

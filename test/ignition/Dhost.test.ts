@@ -1,7 +1,7 @@
 import { loadFixture } from '@nomicfoundation/hardhat-network-helpers';
 import { expect } from 'chai';
 import hre, { ethers } from 'hardhat';
-import DhostModule, { DHOST_DEFAULTS } from '../../ignition/modules/Dhost';
+import DhostModule, { DHOST_DEFAULTS, MARKET_CONFIG_FIELDS } from '../../ignition/modules/Dhost';
 import { deploymentSchema } from '../../protocol/chain/deployment';
 import { DHOST_PARAMETER_ENV, deployDhost, dhostParametersFromEnv } from '../../scripts/hardhat/deploy-dhost';
 
@@ -9,8 +9,8 @@ describe('Dhost deployment', () => {
   describe('the Ignition module', () => {
     async function moduleFixture() {
       const [deployer] = await ethers.getSigners();
-      const { rewardToken, peerRegistry } = await hre.ignition.deploy(DhostModule);
-      return { deployer, rewardToken, peerRegistry };
+      const { rewardToken, peerRegistry, marketplace } = await hre.ignition.deploy(DhostModule);
+      return { deployer, rewardToken, peerRegistry, marketplace };
     }
 
     it('mints the default initial supply to the deployer', async () => {
@@ -19,10 +19,25 @@ describe('Dhost deployment', () => {
       expect(await rewardToken.balanceOf(deployer.address)).to.equal(DHOST_DEFAULTS.initialSupply);
     });
 
-    it('makes the deployer admin of both contracts', async () => {
-      const { deployer, rewardToken, peerRegistry } = await loadFixture(moduleFixture);
+    it('makes the deployer admin of all three contracts', async () => {
+      const { deployer, rewardToken, peerRegistry, marketplace } = await loadFixture(moduleFixture);
       expect(await rewardToken.hasRole(ethers.ZeroHash, deployer.address)).to.equal(true);
       expect(await peerRegistry.hasRole(ethers.ZeroHash, deployer.address)).to.equal(true);
+      expect(await marketplace.hasRole(ethers.ZeroHash, deployer.address)).to.equal(true);
+    });
+
+    it('grants the marketplace MARKET_ROLE on the registry and MINTER_ROLE on the token', async () => {
+      const { rewardToken, peerRegistry, marketplace } = await loadFixture(moduleFixture);
+      const market = await marketplace.getAddress();
+      expect(await peerRegistry.hasRole(ethers.id('MARKET_ROLE'), market)).to.equal(true);
+      expect(await rewardToken.hasRole(ethers.id('MINTER_ROLE'), market)).to.equal(true);
+    });
+
+    it('configures the marketplace with the defaults, paying in the reward token', async () => {
+      const { marketplace } = await loadFixture(moduleFixture);
+      const config = await marketplace.config();
+      for (const field of MARKET_CONFIG_FIELDS) expect(config[field], field).to.equal(DHOST_DEFAULTS[field]);
+      expect(await marketplace.currentEpoch()).to.equal(0n);
     });
 
     it('configures the registry with the defaults, staking in the reward token', async () => {
@@ -44,7 +59,47 @@ describe('Dhost deployment', () => {
         evictionDelay: 604_800n,
         unbondingDelay: 604_800n,
         maxEndpointLength: 256n,
+        epochLength: 3_600n,
+        challengeProbabilityPpm: 100_000n,
+        slashPpm: 250_000n,
+        markerRewardPpm: 500_000n,
+        maxMisses: 3n,
+        missingWindowEpochs: 2n,
+        collateralEpochs: 8n,
+        minCollateral: 10n ** 19n,
+        lapseFreeSeconds: 86_400n,
+        minFillEpochs: 1n,
+        maxClaimEpochs: 32n,
+        subsidyPerGiBEpoch: 0n,
+        subsidyCapPerPeer: 0n,
       });
+    });
+
+    it('takes every marketplace parameter from the deployment parameters', async () => {
+      const parameters = {
+        epochLength: 20n,
+        challengeProbabilityPpm: 1_000_000n,
+        slashPpm: 100_000n,
+        markerRewardPpm: 0n,
+        maxMisses: 5n,
+        missingWindowEpochs: 4n,
+        collateralEpochs: 2n,
+        minCollateral: 3n,
+        lapseFreeSeconds: 60n,
+        minFillEpochs: 0n,
+        maxClaimEpochs: 7n,
+        subsidyPerGiBEpoch: 9n,
+        subsidyCapPerPeer: 99n,
+      };
+      const { marketplace } = await hre.ignition.deploy(DhostModule, { parameters: { Dhost: parameters } });
+      const config = await marketplace.config();
+      for (const field of MARKET_CONFIG_FIELDS) expect(config[field], field).to.equal(parameters[field]);
+    });
+
+    it('fails when a parameter breaks the marketplace configuration', async () => {
+      await expect(hre.ignition.deploy(DhostModule, { parameters: { Dhost: { epochLength: 0n } } })).to.be.rejectedWith(
+        /Dhost#Marketplace[\s\S]*InvalidMarketConfig\("epochLength"\)/,
+      );
     });
 
     it('takes every parameter from the deployment parameters', async () => {
@@ -77,20 +132,38 @@ describe('Dhost deployment', () => {
     }
 
     it('describes the deployment as a valid deployment file', async () => {
-      const { deployer, deployment, rewardToken, peerRegistry } = await loadFixture(deployDhostFixture);
+      const { deployer, deployment, rewardToken, peerRegistry, marketplace } = await loadFixture(deployDhostFixture);
       expect(deploymentSchema.parse(deployment)).to.deep.equal(deployment);
       expect(deployment.chainId).to.equal(31337);
       expect(deployment.deployer).to.equal(deployer.address);
-      expect(deployment.contracts).to.deep.equal({ RewardToken: await rewardToken.getAddress(), PeerRegistry: await peerRegistry.getAddress() });
+      expect(deployment.contracts).to.deep.equal({
+        RewardToken: await rewardToken.getAddress(),
+        PeerRegistry: await peerRegistry.getAddress(),
+        Marketplace: await marketplace.getAddress(),
+      });
       expect(Number.isNaN(Date.parse(deployment.deployedAt ?? ''))).to.equal(false);
     });
 
     it('records the block of the last deployment transaction', async () => {
       const { deployment } = await loadFixture(deployDhostFixture);
-      const { RewardToken, PeerRegistry } = deployment.contracts;
-      expect(await ethers.provider.getCode(PeerRegistry, deployment.blockNumber)).to.not.equal('0x');
-      expect(await ethers.provider.getCode(PeerRegistry, deployment.blockNumber - 1)).to.equal('0x');
+      const { RewardToken, PeerRegistry, Marketplace } = deployment.contracts;
+      // The role grants come last: the block after the marketplace's.
+      const market = await ethers.getContractAt('Marketplace', Marketplace);
+      expect(await ethers.provider.getCode(Marketplace, deployment.blockNumber - 1)).to.not.equal('0x');
+      expect(await ethers.provider.getCode(PeerRegistry, deployment.blockNumber - 1)).to.not.equal('0x');
       expect(await ethers.provider.getCode(RewardToken, deployment.blockNumber - 1)).to.not.equal('0x');
+      const rewardToken = await ethers.getContractAt('RewardToken', RewardToken);
+      const peerRegistry = await ethers.getContractAt('PeerRegistry', PeerRegistry);
+      const granted = await Promise.all([
+        peerRegistry.hasRole(ethers.id('MARKET_ROLE'), await market.getAddress(), { blockTag: deployment.blockNumber }),
+        rewardToken.hasRole(ethers.id('MINTER_ROLE'), await market.getAddress(), { blockTag: deployment.blockNumber }),
+      ]);
+      expect(granted).to.deep.equal([true, true]);
+      const before = await Promise.all([
+        peerRegistry.hasRole(ethers.id('MARKET_ROLE'), await market.getAddress(), { blockTag: deployment.blockNumber - 1 }),
+        rewardToken.hasRole(ethers.id('MINTER_ROLE'), await market.getAddress(), { blockTag: deployment.blockNumber - 1 }),
+      ]);
+      expect(before).to.not.deep.equal([true, true]);
     });
 
     it('returns connected contracts configured with the given parameters', async () => {
@@ -120,6 +193,12 @@ describe('Dhost deployment', () => {
           DHOST_MAX_ENDPOINT_LENGTH: '512',
         }),
       ).to.deep.equal({ initialSupply: 1000n, minStake: 10n, heartbeatTimeout: 60n, evictionDelay: 120n, unbondingDelay: 0n, maxEndpointLength: 512n });
+    });
+
+    it('reads the marketplace variables, e.g. DHOST_EPOCH_LENGTH and DHOST_CHALLENGE_PPM', () => {
+      expect(
+        dhostParametersFromEnv({ DHOST_EPOCH_LENGTH: '20', DHOST_CHALLENGE_PPM: '500000', DHOST_SUBSIDY_PER_GIB_EPOCH: '7', DHOST_MAX_MISSES: '2' }),
+      ).to.deep.equal({ epochLength: 20n, challengeProbabilityPpm: 500_000n, subsidyPerGiBEpoch: 7n, maxMisses: 2n });
     });
 
     it('has one variable per module parameter', () => {
