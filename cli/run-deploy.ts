@@ -12,6 +12,10 @@ export interface DeployParameters {
   heartbeatTimeout?: number;
   evictionDelay?: number;
   unbondingDelay?: number;
+  /** Seconds per epoch (challenges and payment). */
+  epochLength?: number;
+  /** Per-slot, per-epoch challenge probability in parts per million. */
+  challengeProbabilityPpm?: number;
 }
 
 /**
@@ -43,6 +47,8 @@ export async function runDeploy(params: {
     ...(p.heartbeatTimeout !== undefined ? { DHOST_HEARTBEAT_TIMEOUT: String(p.heartbeatTimeout) } : {}),
     ...(p.evictionDelay !== undefined ? { DHOST_EVICTION_DELAY: String(p.evictionDelay) } : {}),
     ...(p.unbondingDelay !== undefined ? { DHOST_UNBONDING_DELAY: String(p.unbondingDelay) } : {}),
+    ...(p.epochLength !== undefined ? { DHOST_EPOCH_LENGTH: String(p.epochLength) } : {}),
+    ...(p.challengeProbabilityPpm !== undefined ? { DHOST_CHALLENGE_PPM: String(p.challengeProbabilityPpm) } : {}),
   };
   const hardhatCli = require.resolve('hardhat/internal/cli/cli', { paths: [params.root] });
   const output: string[] = [];

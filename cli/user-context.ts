@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { createWalletClient, http } from 'viem';
 import { type LocalAccount, privateKeyToAccount } from 'viem/accounts';
-import { chainPeerSource, KEYSTORE_FILES, type Keystore, masterFromPrivateKey, openKeystore, type PeerSource } from '../client';
+import { chainPeerSource, KEYSTORE_FILES, type Keystore, masterFromPrivateKey, openKeystore, type PeerSource, type UploadMarketplaceDeps } from '../client';
 import { type Connection, connect, type Settings } from './settings';
 
 /** What user commands (upload, download, ls) work with. */
@@ -11,6 +12,8 @@ export interface UserContext {
   keystore: Keystore;
   connection: Connection;
   peers: PeerSource;
+  /** What deal-aware uploads need: the chain, a wallet for the account, and the contracts. */
+  marketplace: UploadMarketplaceDeps;
 }
 
 /**
@@ -24,12 +27,16 @@ export async function userContext(settings: Settings, hooks: { onNewKey?: (file:
   const keystore = openKeystore({ home: settings.home });
   const privateKey = settings.privateKey ?? (await accountKey(keystore, hooks));
   const connection = await connect(settings);
+  const account = privateKeyToAccount(privateKey);
+  const walletClient = createWalletClient({ account, chain: connection.chain, transport: http(settings.rpcUrl) });
+  const market = connection.deployment.contracts.Marketplace;
   return {
-    account: privateKeyToAccount(privateKey),
+    account,
     master: masterFromPrivateKey(privateKey),
     keystore,
     connection,
     peers: chainPeerSource({ publicClient: connection.publicClient, registry: connection.deployment.contracts.PeerRegistry }),
+    marketplace: { publicClient: connection.publicClient, walletClient, market, token: connection.deployment.contracts.RewardToken },
   };
 }
 

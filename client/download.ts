@@ -1,8 +1,11 @@
 import { createHash } from 'node:crypto';
+import type { Address } from 'viem';
 import { MANIFEST_INDEX } from '../protocol/column';
 import { defaults } from '../protocol/config';
 import { type FileId, slotIdOf } from '../protocol/ids';
 import { decryptChunk, TAG_BYTES } from './cipher';
+import type { ChainReader } from './deal/chain-deps';
+import { readChainHolders } from './deal/read-holders';
 import { isPublicEndpoint } from './endpoint-policy';
 import { ChunksLostError, type ColumnFailure, IntegrityError, ManifestError, NoColumnsFoundError } from './errors';
 import { parseHandle } from './handle';
@@ -14,9 +17,14 @@ import { getHoldings } from './transport/get-holdings';
 import { getShard } from './transport/get-shard';
 import type { HttpRequester } from './transport/http-requester';
 
-/** What `download` needs. */
+/**
+ * What `download` needs. With `marketplace`, a file with a deal is read from the peers that hold its
+ * slots on chain; `peers` (the active peers) is asked only for files without a deal, or when no slot
+ * of the deal is filled.
+ */
 export interface DownloadDeps {
   peers: PeerSource;
+  marketplace?: { publicClient: ChainReader; market: Address; registry: Address };
   request?: HttpRequester;
 }
 
@@ -55,8 +63,9 @@ function message(err: unknown): string {
  * Downloads a file from its handle alone, as a stream of plaintext pieces in order (one per chunk,
  * the last one trimmed to its true length).
  *
- * Reconstruction: every active peer is asked `GET /files/:fileId` in parallel (unreachable peers
- * are skipped) → the columns and their holders → the manifest from any column (the next on any
+ * Reconstruction: the holders of the deal's slots (from the chain, with `deps.marketplace`), or for
+ * a file without a deal every active peer, are asked `GET /files/:fileId` in parallel (unreachable
+ * peers are skipped) → the columns and their holders, fastest first → the manifest from any column (the next on any
  * failure) → for each chunk, the columns in order of their fastest holder: fetch the shard, check
  * its SHA-256 against the manifest before decrypting, decrypt (tag check), and fall over to the next
  * holder or column on any failure. A window of chunks is fetched ahead in parallel while pieces are
@@ -195,12 +204,26 @@ export async function* download(deps: DownloadDeps, params: DownloadParams): Asy
   }
 }
 
-/** Asks every active peer what it holds of the file; holders per column, fastest first. */
+/**
+ * The peers to ask: the deal's slot holders from the chain when the file has a deal with a filled
+ * slot, otherwise every active peer (files uploaded before deals).
+ */
+async function candidatesOf(deps: DownloadDeps, params: { fileId: FileId; signal: AbortSignal }): Promise<{ endpoint: string }[]> {
+  if (deps.marketplace) {
+    const { publicClient, market, registry } = deps.marketplace;
+    const fromChain = await readChainHolders({ publicClient }, { market, registry, dealId: params.fileId });
+    params.signal.throwIfAborted();
+    if (fromChain && fromChain.length > 0) return [...new Map(fromChain.map((h) => [h.endpoint, h])).values()];
+  }
+  return deps.peers.listPeers(params.signal);
+}
+
+/** Asks the candidate peers what they hold of the file; holders per column, fastest first. */
 async function findHolders(
   deps: DownloadDeps,
   params: { fileId: FileId; timeoutMs?: number; publicEndpointsOnly?: boolean; signal: AbortSignal },
 ): Promise<{ holders: Map<number, Holder[]>; asked: number; answered: number }> {
-  const peers = (await deps.peers.listPeers(params.signal)).filter((p) => !params.publicEndpointsOnly || isPublicEndpoint(p.endpoint));
+  const peers = (await candidatesOf(deps, params)).filter((p) => !params.publicEndpointsOnly || isPublicEndpoint(p.endpoint));
   const holders = new Map<number, Holder[]>();
   let answered = 0;
   await Promise.all(

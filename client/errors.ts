@@ -164,3 +164,74 @@ export class NoColumnsFoundError extends DhostError {
 export class KeystoreError extends DhostError {
   override readonly code = 'KEYSTORE_INVALID';
 }
+
+/**
+ * A contract call the chain refused, decoded from the revert data: the contract's custom error name
+ * and its arguments (`details.errorName`, `details.args`), or the revert reason string.
+ *
+ * @example
+ * throw new ContractRevertError({ functionName: 'openDeal', errorName: 'DealExists', args: [dealId] });
+ */
+export class ContractRevertError extends DhostError {
+  override readonly code = 'CONTRACT_REVERTED';
+  readonly functionName: string;
+  /** The custom error's name (`ERC20InsufficientAllowance`…), or `Error` for a reason string, or `unknown`. */
+  readonly errorName: string;
+  readonly args: readonly unknown[];
+  constructor(params: { functionName: string; errorName: string; args?: readonly unknown[]; reason?: string }, options: { cause?: unknown } = {}) {
+    const args = params.args ?? [];
+    const shown = args.map((a) => (typeof a === 'bigint' ? a.toString() : JSON.stringify(a))).join(', ');
+    super(`${params.functionName} reverted with ${params.errorName}(${shown})${params.reason ? `: ${params.reason}` : ''}`, {
+      details: {
+        functionName: params.functionName,
+        errorName: params.errorName,
+        args: args.map((a) => (typeof a === 'bigint' ? a.toString() : a)),
+        reason: params.reason,
+      },
+      cause: options.cause,
+    });
+    this.functionName = params.functionName;
+    this.errorName = params.errorName;
+    this.args = args;
+  }
+}
+
+/**
+ * A deal could not be opened: neither the permit path nor approve + `openDeal` went through
+ * (`cause` is the last failure, often a `ContractRevertError`).
+ *
+ * @example
+ * throw new DealOpenError('could not open deal 0x…', { details: { dealId, escrow: '300' }, cause });
+ */
+export class DealOpenError extends DhostError {
+  override readonly code = 'DEAL_OPEN_FAILED';
+}
+
+/**
+ * Slots still not filled after their deadline and every reassignment the upload could make.
+ *
+ * @example
+ * throw new SlotNotFilledError({ dealId, columns: [1], reasons: ['column 1: no spare peer left'] });
+ */
+export class SlotNotFilledError extends DhostError {
+  override readonly code = 'SLOT_NOT_FILLED';
+  readonly columns: number[];
+  constructor(params: { dealId: string; columns: number[]; reasons?: string[]; moves?: unknown[] }, options: { cause?: unknown } = {}) {
+    super(
+      `slot(s) of column(s) ${params.columns.join(', ')} of deal ${params.dealId} were not filled` +
+        (params.reasons?.length ? `: ${params.reasons.join('; ')}` : ''),
+      { details: { ...params }, cause: options.cause },
+    );
+    this.columns = params.columns;
+  }
+}
+
+/**
+ * No deal with this id exists on chain (or it belongs to another owner).
+ *
+ * @example
+ * throw new DealNotFoundError('no deal 0x… on chain', { details: { dealId } });
+ */
+export class DealNotFoundError extends DhostError {
+  override readonly code = 'DEAL_NOT_FOUND';
+}

@@ -1,20 +1,37 @@
 /**
- * The dhost client SDK: upload a file to peers (encrypted, replicated), download it back from its
- * handle, and keep the local keystore.
+ * The dhost client SDK: quote and open a deal, upload a file to the deal's assigned peers
+ * (encrypted, replicated, slot roots committed, fills awaited), download it back from its handle
+ * through the chain, list, extend and cancel the owner's deals, and keep the local keystore.
  *
  * @example
- * import { download, fileSource, masterFromPrivateKey, upload } from './client';
- * const { handle } = await upload({ account, chainId, master: masterFromPrivateKey(key), peers }, { source: await fileSource(p), name: 'a.txt' });
- * for await (const piece of download({ peers }, { handle })) process.stdout.write(piece);
+ * import { download, fileSource, listDeals, masterFromPrivateKey, upload } from './client';
+ * const marketplace = { publicClient, walletClient, market: deployment.contracts.Marketplace, token: deployment.contracts.RewardToken };
+ * const { handle } = await upload({ account, chainId, master: masterFromPrivateKey(key), peers, marketplace }, { source: await fileSource(p), name: 'a.txt' });
+ * for await (const piece of download({ peers, marketplace: { publicClient, market, registry } }, { handle })) process.stdout.write(piece);
+ * const deals = await listDeals({ publicClient, market }, { owner: account.address });
  */
 export { type Chunk, checkChunkSize, chunkCountOf, chunkStream, lastChunkLengthOf } from './chunker';
 export { chunkAssociatedData, chunkNonce, decryptChunk, encryptChunk, FORMAT_VERSION, NONCE_BYTES, TAG_BYTES } from './cipher';
+export { cancelDeal } from './deal/cancel-deal';
+export type { ChainReader, ChainWriter, MarketContracts } from './deal/chain-deps';
+export { commitRoot } from './deal/commit-root';
+export { extendDeal } from './deal/extend-deal';
+export { ENDS_SOON_EPOCHS, listDeals, type OwnedDeal } from './deal/list-deals';
+export { type OpenDealDeps, type OpenedDeal, openDeal } from './deal/open-deal';
+export { bytesPerSlotOf, type DealQuote, GIB, quoteDeal, slotPriceAt } from './deal/quote';
+export { type ChainHolder, readChainHolders } from './deal/read-holders';
+export { decodeRevert, sendTransaction } from './deal/send-transaction';
+export { type SignedAssignment, signAssignment } from './deal/sign-assignment';
+export { type PermitSignature, signPermit } from './deal/sign-permit';
 export { type DownloadDeps, type DownloadParams, download } from './download';
 export { downloadToFile } from './download-to-file';
 export { isPublicEndpoint } from './endpoint-policy';
 export {
   ChunksLostError,
   type ColumnFailure,
+  ContractRevertError,
+  DealNotFoundError,
+  DealOpenError,
   DecryptionError,
   FileChangedError,
   IntegrityError,
@@ -25,6 +42,7 @@ export {
   NoSparePeerError,
   NotEnoughPeersError,
   PeerRequestError,
+  SlotNotFilledError,
 } from './errors';
 export { bytesSource, type FileSource, fileSource } from './file-source';
 export { formatHandle, HANDLE_SCHEME, parseHandle } from './handle';
@@ -38,6 +56,7 @@ export {
   MAX_NAME_LENGTH,
   type Manifest,
   manifestAssociatedData,
+  manifestBytesBound,
   manifestSchema,
   shardHashesOf,
 } from './manifest';
@@ -50,4 +69,15 @@ export { getStatus } from './transport/get-status';
 export { fetchRequester, type HttpAnswer, type HttpRequester, nodeHttpRequester } from './transport/http-requester';
 export { type PeerTarget, putShard, type ShardReceipt } from './transport/put-shard';
 export { type PeerResponse, peerRequest } from './transport/request';
-export { type ColumnMove, type UploadColumn, type UploadDeps, type UploadParams, type UploadResult, upload } from './upload';
+export {
+  type ColumnMove,
+  DEFAULT_DEAL_EPOCHS,
+  DEFAULT_FILL_TIMEOUT_SECONDS,
+  type UploadColumn,
+  type UploadDeal,
+  type UploadDeps,
+  type UploadMarketplaceDeps,
+  type UploadParams,
+  type UploadResult,
+  upload,
+} from './upload';

@@ -157,3 +157,38 @@ export function decryptManifest(params: { fileKey: Uint8Array; fileId: FileId; c
   chunkCountOf(manifest.size, manifest.chunkSize);
   return manifest;
 }
+
+/** The longest `Date.prototype.toISOString()` result (`+275760-09-13T00:00:00.000Z`), for the size bound. */
+const LONGEST_ISO_DATE = '+275760-09-13T00:00:00.000Z';
+
+/**
+ * An upper bound of the size of one encrypted manifest copy (`encryptManifest`) of a file with these
+ * parameters. Every field of the JSON is known before the upload except the shard hashes (fixed
+ * length: base64 of 32 bytes per chunk, characters JSON never escapes), the column numbers (known
+ * from `replicas`), the file id (fixed length) and `createdAt` (at most 27 characters from
+ * `toISOString`). So the bound is the exact JSON length of a stand-in manifest with the longest
+ * date, plus the magic, nonce and tag: tight to a few bytes, and safe for any name (escapes are
+ * counted by serialising the real name). Deals declare `bytesPerSlot` from it.
+ *
+ * @example
+ * manifestBytesBound({ name: 'a.txt', mediaType: 'text/plain', size: 5, chunkSize: 1 << 20, replicas: 3 }); // a few hundred bytes
+ */
+export function manifestBytesBound(params: { name: string; mediaType: string; size: number; chunkSize: number; replicas: number }): number {
+  const chunkCount = chunkCountOf(params.size, params.chunkSize);
+  const hashes = 'A'.repeat(Math.ceil((chunkCount * SHA256_BYTES) / 3) * 4);
+  const standIn: Manifest = {
+    version: MANIFEST_VERSION,
+    fileId: `0x${'0'.repeat(64)}`,
+    name: params.name,
+    size: params.size,
+    mediaType: params.mediaType,
+    chunkSize: params.chunkSize,
+    chunkCount,
+    cipher: 'aes-256-gcm',
+    redundancy: { scheme: 'replicate', replicas: params.replicas },
+    lastChunkLength: lastChunkLengthOf(params.size, params.chunkSize),
+    columns: Array.from({ length: params.replicas }, (_, column) => ({ column, shardSha256: hashes })),
+    createdAt: LONGEST_ISO_DATE,
+  };
+  return MANIFEST_MAGIC.length + NONCE_BYTES + Buffer.byteLength(JSON.stringify(standIn), 'utf8') + TAG_BYTES;
+}

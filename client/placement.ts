@@ -12,6 +12,8 @@ export interface PlacedPeer {
   endpoint: string;
   freeBytes: number;
   maxShardBytes: number;
+  /** Reward-token wei the peer asks per GiB per epoch (from the registry). */
+  pricePerGiBEpoch: bigint;
   /** Round trip of the `/status` probe, milliseconds. */
   rttMs: number;
   /** Rank, higher is better: see `placeColumns`. */
@@ -87,6 +89,7 @@ export async function placeColumns(
             endpoint: peer.endpoint,
             freeBytes: status.freeBytes,
             maxShardBytes: status.maxShardBytes,
+            pricePerGiBEpoch: peer.pricePerGiBEpoch,
             rttMs,
             score: status.freeBytes / (rttMs + RTT_FLOOR_MS),
           };

@@ -1,10 +1,11 @@
 /**
  * Progress of a long operation. `phase` says which bytes are counted: `upload` (plaintext bytes
  * read, encrypted and handed to every column), `download` (plaintext bytes emitted), `manifest`
- * (manifest bytes stored or fetched).
+ * (manifest bytes stored or fetched), `fill` (slots filled on chain: `bytes` counts filled slots,
+ * `totalBytes` the deal's slots).
  */
 export interface Progress {
-  phase: 'upload' | 'download' | 'manifest';
+  phase: 'upload' | 'download' | 'manifest' | 'fill';
   bytes: number;
   totalBytes: number;
 }

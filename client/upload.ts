@@ -1,16 +1,23 @@
 import { createHash } from 'node:crypto';
-import type { Address, LocalAccount } from 'viem';
+import { type Address, bytesToHex, type Hex, isAddressEqual, type LocalAccount } from 'viem';
+import { ASSIGNMENT_HEADER, readSlot, SLOT_STATE } from '../protocol/chain/market';
 import { MANIFEST_INDEX } from '../protocol/column';
 import { defaults } from '../protocol/config';
 import { InvalidInputError } from '../protocol/errors';
 import { type FileId, MAX_COLUMNS, randomFileId, type SlotId, slotIdOf } from '../protocol/ids';
+import { MAX_DEPTH, SegmentTreeBuilder } from '../protocol/merkle';
 import { checkChunkSize, chunkCountOf, chunkStream, lastChunkLengthOf } from './chunker';
 import { encryptChunk, TAG_BYTES } from './cipher';
-import { FileChangedError, NoSparePeerError } from './errors';
+import type { ChainReader, ChainWriter, MarketContracts } from './deal/chain-deps';
+import { commitRoot } from './deal/commit-root';
+import { openDeal } from './deal/open-deal';
+import { bytesPerSlotOf, quoteDeal } from './deal/quote';
+import { type SignedAssignment, signAssignment } from './deal/sign-assignment';
+import { FileChangedError, NoSparePeerError, SlotNotFilledError } from './errors';
 import type { FileSource } from './file-source';
 import { formatHandle } from './handle';
 import { deriveChunkKey, deriveFileKey, KEY_BYTES } from './keys';
-import { encryptManifest, MANIFEST_VERSION, MAX_NAME_LENGTH, type Manifest } from './manifest';
+import { encryptManifest, MANIFEST_VERSION, MAX_NAME_LENGTH, type Manifest, manifestBytesBound } from './manifest';
 import type { PeerSource } from './peer-source';
 import { type PlacedPeer, placeColumns } from './placement';
 import type { OnProgress } from './progress';
@@ -33,6 +40,25 @@ export interface ColumnMove {
   reason: string;
 }
 
+/** The deal an upload opened, committed and saw filled. */
+export interface UploadDeal {
+  /** = the file id. */
+  dealId: FileId;
+  bytesPerSlot: bigint;
+  pricePerSlotEpoch: bigint;
+  /** Reward-token wei escrowed for the whole duration. */
+  escrow: bigint;
+  /** Exclusive: the deal is paid up to epoch endEpoch − 1. */
+  endEpoch: bigint;
+  /** How the escrow was pulled (`permit`: one transaction; `approve`: approve + openDeal). */
+  via: 'permit' | 'approve';
+  /** Slot roots, in column order, as committed. */
+  slotRoots: Hex[];
+  segmentCount: number;
+  /** Who filled each slot on chain. */
+  filled: { column: number; peer: Address }[];
+}
+
 /** What `upload` returns. The handle is the only secret; everything else may be stored and shown. */
 export interface UploadResult {
   fileId: FileId;
@@ -45,14 +71,28 @@ export interface UploadResult {
   /** Columns moved to spares, in order (empty when every first choice held). */
   moves: ColumnMove[];
   manifest: Manifest;
+  /** The deal on chain; absent when the upload ran without `deps.marketplace`. */
+  deal?: UploadDeal;
 }
 
-/** What `upload` needs. */
+/** The chain side of an upload: the deal's owner (its account must be `UploadDeps.account`) and the contracts. */
+export interface UploadMarketplaceDeps extends MarketContracts {
+  publicClient: ChainReader;
+  walletClient: ChainWriter;
+}
+
+/**
+ * What `upload` needs. `account` signs the requests and the slot assignments: it is the deal's
+ * owner. With `marketplace` the upload opens a deal, commits its root and waits for the fills
+ * (today's nodes accept writes only under a deal); without it, it only stores the columns (peers
+ * that take writes without a deal: tests of the transport, nodes before the marketplace).
+ */
 export interface UploadDeps {
-  account: Pick<LocalAccount, 'signMessage' | 'address'>;
+  account: Pick<LocalAccount, 'signMessage' | 'signTypedData' | 'address'>;
   chainId: number;
   master: Uint8Array;
   peers: PeerSource;
+  marketplace?: UploadMarketplaceDeps;
   request?: HttpRequester;
 }
 
@@ -70,9 +110,20 @@ export interface UploadParams {
   concurrency?: number;
   /** Refuse peers whose endpoint is loopback, private or link-local (all networks but the devnet). */
   publicEndpointsOnly?: boolean;
+  /** Deal duration in epochs. Default `DEFAULT_DEAL_EPOCHS`. */
+  epochs?: number;
+  /** Seconds each assigned peer has to fill its slot (from its assignment). Default 600. */
+  fillTimeoutSeconds?: number;
+  /** How often the slots are read while waiting for fills, milliseconds. Default 1000. */
+  pollIntervalMs?: number;
   signal?: AbortSignal;
   onProgress?: OnProgress;
 }
+
+/** Default deal duration: 30 epochs (30 hours at the default one-hour epoch). */
+export const DEFAULT_DEAL_EPOCHS = 30;
+/** Default time a peer has to fill its slot after its assignment, seconds. */
+export const DEFAULT_FILL_TIMEOUT_SECONDS = 600;
 
 interface ColumnState {
   column: number;
@@ -90,6 +141,12 @@ interface ColumnState {
   /** The current peer still lacks shards 0..backfillTo-1 (they went to a peer that failed). */
   backfillTo: number;
   manifestDone: boolean;
+  /** The column's segment tree, fed its bytes in index order (shards, then the manifest copy). */
+  tree: SegmentTreeBuilder;
+  /** This column's encrypted manifest copy: made once, so a re-send stores the same bytes. */
+  manifestBytes?: Uint8Array;
+  /** The owner's assignment of this column to its current peer (with a marketplace). */
+  assignment?: Promise<SignedAssignment>;
 }
 
 const SHA256_BYTES = 32;
@@ -98,9 +155,19 @@ function sha256(bytes: Uint8Array): Buffer {
   return createHash('sha256').update(bytes).digest();
 }
 
-/** Generous upper bound of the encrypted manifest's size, for placement's room check. */
-function manifestBytesBound(params: { name: string; chunkCount: number; replicas: number }): number {
-  return 2048 + Buffer.byteLength(JSON.stringify(params.name)) + params.replicas * (Math.ceil((params.chunkCount * SHA256_BYTES) / 3) * 4 + 64);
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(signal.reason);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal.reason);
+    };
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
 }
 
 /**
@@ -110,28 +177,47 @@ function manifestBytesBound(params: { name: string; chunkCount: number; replicas
  * in flight per column over keep-alive connections. Finally the encrypted manifest goes to every
  * column.
  *
+ * With `deps.marketplace` (docs/marketplace.md): after placement the deal is quoted from the chosen
+ * peers' asking prices (`quoteDeal`: bytes per slot = the column's shards + a bound on its
+ * manifest) and opened with its escrow (`openDeal`: permit, else approve); the file id is the deal
+ * id. Every PUT carries the owner's EIP-712 assignment of the column to that peer (deadline = now +
+ * `fillTimeoutSeconds`). While the bytes stream, each column's segment tree is built over exactly
+ * what its peer stores, in index order (shards 0..n−1, then the manifest copy), in one pass and
+ * constant memory; then the slot roots are committed (`commitRoot`) and the upload waits until
+ * every slot is filled on chain (`onProgress` phase `fill`). A slot not filled by its assignment's
+ * deadline is reassigned to the best spare: a new assignment, the whole column re-sent there, and
+ * the wait goes on. No spare left → `SlotNotFilledError` naming the columns.
+ *
  * When a peer fails (after one retry for transient errors), its whole column moves to the best
- * spare: the new peer receives the following shards from the running pass, and the shards it missed
- * are re-sent by reading the source again from the start, re-encrypting each chunk under the same
- * key and nonce only after checking that its plaintext SHA-256 is unchanged (`FileChangedError`
- * otherwise; 32 bytes per chunk are kept for this). No spare left → `NoSparePeerError`.
+ * spare (with a new assignment): the new peer receives the following shards from the running pass,
+ * and the shards it missed are re-sent by reading the source again from the start, re-encrypting
+ * each chunk under the same key and nonce only after checking that its plaintext SHA-256 is
+ * unchanged (`FileChangedError` otherwise; 32 bytes per chunk are kept for this). No spare left →
+ * `NoSparePeerError`.
  *
  * Memory: about (replicas × concurrency + 1) shards. A fresh random file id is drawn per upload; its
  * key derives from `master`, so the handle can be re-made from the master and the file id.
  *
  * @example
  * const result = await upload(
- *   { account, chainId: 31337, master: masterFromPrivateKey(key), peers: chainPeerSource({ publicClient, registry }) },
- *   { source: await fileSource('photo.jpg'), name: 'photo.jpg', mediaType: 'image/jpeg' },
+ *   {
+ *     account, chainId: 31337, master: masterFromPrivateKey(key), peers: chainPeerSource({ publicClient, registry }),
+ *     marketplace: { publicClient, walletClient, market: deployment.contracts.Marketplace, token: deployment.contracts.RewardToken },
+ *   },
+ *   { source: await fileSource('photo.jpg'), name: 'photo.jpg', mediaType: 'image/jpeg', epochs: 720 },
  * );
- * console.log(result.handle);
+ * console.log(result.handle, result.deal?.endEpoch);
  */
 export async function upload(deps: UploadDeps, params: UploadParams): Promise<UploadResult> {
   const { source, name } = params;
+  const { marketplace } = deps;
   const chunkSize = params.chunkSize ?? defaults.chunkSize;
   const replicas = params.replicas ?? defaults.replicas;
   const concurrency = params.concurrency ?? defaults.shardsInFlightPerColumn;
   const mediaType = params.mediaType ?? 'application/octet-stream';
+  const epochs = params.epochs ?? DEFAULT_DEAL_EPOCHS;
+  const fillTimeoutSeconds = params.fillTimeoutSeconds ?? DEFAULT_FILL_TIMEOUT_SECONDS;
+  const pollIntervalMs = params.pollIntervalMs ?? 1000;
   checkChunkSize(chunkSize);
   if (!Number.isInteger(replicas) || replicas < 1 || replicas > MAX_COLUMNS)
     throw new InvalidInputError(`replicas must be an integer in [1, ${MAX_COLUMNS}]`, { details: { replicas } });
@@ -139,6 +225,12 @@ export async function upload(deps: UploadDeps, params: UploadParams): Promise<Up
   if (name.length > MAX_NAME_LENGTH) throw new InvalidInputError(`file name must have at most ${MAX_NAME_LENGTH} characters`);
   if (mediaType.length < 1 || mediaType.length > 255) throw new InvalidInputError('media type must have 1 to 255 characters');
   if (deps.master.length !== KEY_BYTES) throw new InvalidInputError(`master secret must be ${KEY_BYTES} bytes`);
+  if (!Number.isInteger(fillTimeoutSeconds) || fillTimeoutSeconds < 1) throw new InvalidInputError('fill timeout must be a positive number of seconds');
+  if (marketplace && !isAddressEqual(marketplace.walletClient.account.address, deps.account.address)) {
+    throw new InvalidInputError('the wallet client must send as the account that signs the upload (the deal owner)', {
+      details: { account: deps.account.address, wallet: marketplace.walletClient.account.address },
+    });
+  }
   const size = source.size;
   const chunkCount = chunkCountOf(size, chunkSize);
   params.signal?.throwIfAborted();
@@ -146,18 +238,42 @@ export async function upload(deps: UploadDeps, params: UploadParams): Promise<Up
   const fileId = randomFileId();
   const fileKey = deriveFileKey({ master: deps.master, fileId });
   const shardBytes = chunkSize + TAG_BYTES;
-  const manifestBound = manifestBytesBound({ name, chunkCount, replicas });
+  const manifestBound = manifestBytesBound({ name, mediaType, size, chunkSize, replicas });
+  const bytesPerSlot = bytesPerSlotOf({ name, mediaType, size, chunkSize, replicas });
   const placement = await placeColumns(
     { peers: deps.peers, request: deps.request },
     {
       replicas,
-      columnBytes: chunkCount * shardBytes + manifestBound,
+      columnBytes: Number(bytesPerSlot),
       shardBytes: chunkCount > 0 ? Math.max(shardBytes, manifestBound) : manifestBound,
       chainId: deps.chainId,
       publicEndpointsOnly: params.publicEndpointsOnly,
       signal: params.signal,
     },
   );
+
+  const quote = marketplace ? quoteDeal({ peers: placement.chosen, bytesPerSlot, durationEpochs: epochs }) : undefined;
+  const opened = marketplace && quote ? await openDeal({ ...marketplace, chainId: deps.chainId }, { dealId: fileId, quote, signal: params.signal }) : undefined;
+
+  /** Seconds now, by the later of the local clock and the chain's head (the contract checks block.timestamp). */
+  const chainNow = async (): Promise<bigint> => {
+    const local = BigInt(Math.floor(Date.now() / 1000));
+    if (!marketplace) return local;
+    const head = await marketplace.publicClient.getBlock();
+    return head.timestamp > local ? head.timestamp : local;
+  };
+  const assign = (col: ColumnState): Promise<SignedAssignment> | undefined => {
+    if (!marketplace) return undefined;
+    const peer = col.peer.operator;
+    const task = chainNow().then((now) =>
+      signAssignment(
+        { account: deps.account, chainId: deps.chainId, market: marketplace.market },
+        { dealId: fileId, column: col.column, peer, deadline: now + BigInt(fillTimeoutSeconds) },
+      ),
+    );
+    task.catch(() => {});
+    return task;
+  };
 
   const stop = new AbortController();
   const signal = params.signal ? AbortSignal.any([params.signal, stop.signal]) : stop.signal;
@@ -166,19 +282,24 @@ export async function upload(deps: UploadDeps, params: UploadParams): Promise<Up
   const pending = new Set<Promise<void>>();
   let fatal: Error | undefined;
   const plainHashes = Buffer.alloc(chunkCount * SHA256_BYTES);
-  const columns: ColumnState[] = placement.chosen.map((peer, column) => ({
-    column,
-    key: deriveChunkKey({ fileKey, fileId, column }),
-    hashes: Buffer.alloc(chunkCount * SHA256_BYTES),
-    peer,
-    gen: 0,
-    genAbort: new AbortController(),
-    inFlight: 0,
-    waiters: [],
-    mainEnqueued: 0,
-    backfillTo: 0,
-    manifestDone: false,
-  }));
+  const columns: ColumnState[] = await Promise.all(
+    placement.chosen.map(async (peer, column) => ({
+      column,
+      key: deriveChunkKey({ fileKey, fileId, column }),
+      hashes: Buffer.alloc(chunkCount * SHA256_BYTES),
+      peer,
+      gen: 0,
+      genAbort: new AbortController(),
+      inFlight: 0,
+      waiters: [],
+      mainEnqueued: 0,
+      backfillTo: 0,
+      manifestDone: false,
+      // The client needs only the root: keep no level for proofs (MAX_DEPTH is never reached).
+      tree: await SegmentTreeBuilder.create({ keptLevel: MAX_DEPTH }),
+    })),
+  );
+  for (const col of columns) col.assignment = assign(col);
 
   const checkRunning = () => {
     params.signal?.throwIfAborted();
@@ -208,6 +329,7 @@ export async function upload(deps: UploadDeps, params: UploadParams): Promise<Up
     col.genAbort = new AbortController();
     col.gen += 1;
     col.peer = next;
+    col.assignment = assign(col);
     col.inFlight = 0;
     col.backfillTo = col.mainEnqueued;
     col.manifestDone = false;
@@ -223,11 +345,24 @@ export async function upload(deps: UploadDeps, params: UploadParams): Promise<Up
 
   const send = (col: ColumnState, index: number | typeof MANIFEST_INDEX, body: Uint8Array, onStored?: () => void, contentSha256?: string) => {
     const gen = col.gen;
+    const peer = col.peer;
     col.inFlight += 1;
-    const task = putShard(
-      { account: deps.account, chainId: deps.chainId, request: deps.request },
-      { peer: col.peer, fileId, column: col.column, index, body, contentSha256, signal: AbortSignal.any([signal, col.genAbort.signal]) },
-    )
+    const task = Promise.resolve(col.assignment)
+      .then((assignment) =>
+        putShard(
+          { account: deps.account, chainId: deps.chainId, request: deps.request },
+          {
+            peer,
+            fileId,
+            column: col.column,
+            index,
+            body,
+            contentSha256,
+            headers: assignment ? { [ASSIGNMENT_HEADER]: assignment.header } : undefined,
+            signal: AbortSignal.any([signal, col.genAbort.signal]),
+          },
+        ),
+      )
       .then(
         () => {
           if (gen === col.gen) onStored?.();
@@ -248,8 +383,33 @@ export async function upload(deps: UploadDeps, params: UploadParams): Promise<Up
     while (pending.size > 0) await Promise.all([...pending]);
   };
 
+  /** Moved columns catch up, then every column without its manifest gets it; runs until every current peer holds everything. */
+  const catchUp = async () => {
+    for (;;) {
+      checkRunning();
+      const behind = columns.filter((c) => c.backfillTo > 0);
+      if (behind.length > 0) {
+        await backfill(behind);
+        continue;
+      }
+      const withoutManifest = columns.filter((c) => !c.manifestDone);
+      if (withoutManifest.length === 0) break;
+      const total = withoutManifest.reduce((n, c) => n + (c.manifestBytes?.length ?? 0), 0);
+      let stored = 0;
+      for (const col of withoutManifest) {
+        const body = col.manifestBytes as Uint8Array;
+        send(col, MANIFEST_INDEX, body, () => {
+          col.manifestDone = true;
+          stored += body.length;
+          params.onProgress?.({ phase: 'manifest', bytes: stored, totalBytes: total });
+        });
+      }
+      await drain();
+    }
+  };
+
   try {
-    // First pass: every chunk, every column.
+    // First pass: every chunk, every column; each shard also feeds its column's tree, in order.
     let bytes = 0;
     for await (const chunk of chunkStream(source.open(), { size, chunkSize, signal })) {
       checkRunning();
@@ -258,6 +418,7 @@ export async function upload(deps: UploadDeps, params: UploadParams): Promise<Up
         const shard = encryptChunk({ key: col.key, fileId, index: chunk.index, isLast: chunk.isLast, plaintext: chunk.plaintext });
         const hash = sha256(shard);
         col.hashes.set(hash, chunk.index * SHA256_BYTES);
+        col.tree.write(shard);
         await acquire(col);
         send(col, chunk.index, shard, undefined, hash.toString('hex'));
         col.mainEnqueued = chunk.index + 1;
@@ -282,29 +443,30 @@ export async function upload(deps: UploadDeps, params: UploadParams): Promise<Up
       columns: columns.map((c) => ({ column: c.column, shardSha256: c.hashes.toString('base64') })),
       createdAt: new Date().toISOString(),
     };
+    for (const col of columns) {
+      col.manifestBytes = encryptManifest({ fileKey, column: col.column, manifest });
+      col.tree.write(col.manifestBytes);
+    }
+    await catchUp();
 
-    // Moved columns catch up, then every column gets the manifest; a failure on the way moves the
-    // column again, and the loop runs until every column's current peer holds everything.
-    for (;;) {
-      checkRunning();
-      const behind = columns.filter((c) => c.backfillTo > 0);
-      if (behind.length > 0) {
-        await backfill(behind);
-        continue;
-      }
-      const withoutManifest = columns.filter((c) => !c.manifestDone);
-      if (withoutManifest.length === 0) break;
-      const copies = withoutManifest.map((col) => ({ col, bytes: encryptManifest({ fileKey, column: col.column, manifest }) }));
-      const total = copies.reduce((n, c) => n + c.bytes.length, 0);
-      let stored = 0;
-      for (const { col, bytes: body } of copies) {
-        send(col, MANIFEST_INDEX, body, () => {
-          col.manifestDone = true;
-          stored += body.length;
-          params.onProgress?.({ phase: 'manifest', bytes: stored, totalBytes: total });
-        });
-      }
-      await drain();
+    let deal: UploadDeal | undefined;
+    if (marketplace && quote && opened) {
+      const trees = columns.map((c) => c.tree.finish());
+      const segmentCount = trees[0].segmentCount;
+      const slotRoots = trees.map((t) => bytesToHex(t.root));
+      await commitRoot(marketplace, { dealId: fileId, slotRoots, segmentCount: BigInt(segmentCount), signal });
+      const filled = await waitForFills();
+      deal = {
+        dealId: fileId,
+        bytesPerSlot,
+        pricePerSlotEpoch: quote.pricePerSlotEpoch,
+        escrow: opened.escrow,
+        endEpoch: opened.endEpoch,
+        via: opened.via,
+        slotRoots,
+        segmentCount,
+        filled,
+      };
     }
 
     return {
@@ -317,12 +479,54 @@ export async function upload(deps: UploadDeps, params: UploadParams): Promise<Up
       columns: columns.map((c) => ({ column: c.column, slotId: slotIdOf(fileId, c.column), operator: c.peer.operator, endpoint: c.peer.endpoint })),
       moves,
       manifest,
+      deal,
     };
   } catch (err) {
     stop.abort(err);
     await drain().catch(() => {});
     if (params.signal?.aborted) throw params.signal.reason;
     throw fatal ?? err;
+  }
+
+  /**
+   * Polls the slots until every one is filled. A slot whose assignment deadline passed unfilled is
+   * reassigned to the best spare and its column re-sent there.
+   */
+  async function waitForFills(): Promise<{ column: number; peer: Address }[]> {
+    const market = marketplace as UploadMarketplaceDeps;
+    const filled = new Map<number, Address>();
+    for (;;) {
+      checkRunning();
+      const open = columns.filter((c) => !filled.has(c.column));
+      const slots = await Promise.all(open.map((c) => readSlot(market, { market: market.market, slotId: slotIdOf(fileId, c.column) })));
+      open.forEach((c, i) => {
+        if (slots[i].state === SLOT_STATE.Filled) filled.set(c.column, slots[i].peer);
+      });
+      params.onProgress?.({ phase: 'fill', bytes: filled.size, totalBytes: columns.length });
+      if (filled.size === columns.length) break;
+      const now = await chainNow();
+      const late: ColumnState[] = [];
+      for (const c of columns) {
+        if (filled.has(c.column)) continue;
+        const assignment = await c.assignment;
+        if (assignment && assignment.deadline < now) late.push(c);
+      }
+      if (late.length > 0) {
+        if (spares.length < late.length) {
+          throw new SlotNotFilledError({
+            dealId: fileId,
+            columns: late.map((c) => c.column),
+            reasons: late.map((c) => `column ${c.column}: ${c.peer.endpoint} did not fill by its deadline and no spare peer is left`),
+            moves,
+          });
+        }
+        for (const c of late) moveColumn(c, c.gen, new Error(`slot not filled by its assignment deadline`));
+        await catchUp();
+        continue;
+      }
+      await sleep(pollIntervalMs, signal);
+    }
+    return columns.map((c) => ({ column: c.column, peer: filled.get(c.column) as Address }));
   }
 
   /** Re-reads the source from the start and sends each behind column the shards its peer lacks. */

@@ -2,6 +2,7 @@ import { Hono } from 'hono';
 import type { Address } from 'viem';
 import { nodeDefaults } from './config';
 import type { NodeEnv } from './env';
+import type { DealSource } from './market/chain-deals';
 import { errorHandler, notFoundHandler } from './middleware/error-handler';
 import { fileRoutes } from './routes/files';
 import { healthRoutes } from './routes/health';
@@ -13,7 +14,7 @@ import type { NonceStore } from './store/nonce-store';
 import type { SlotIndex } from './store/slot-index';
 import type { SlotStore } from './store/slot-store';
 
-/** What the node's HTTP app needs; no chain access (so tests drive it through `app.request()`). */
+/** What the node's HTTP app needs; chain reads only through the narrow `deals` source (tests drive it through `app.request()`). */
 export interface NodeAppDeps {
   store: SlotStore;
   index: SlotIndex;
@@ -21,6 +22,10 @@ export interface NodeAppDeps {
   /** The node's operator address and chain: signed writes must name both. */
   identity: { address: Address; chainId: number };
   limits: { capacityBytes: number; maxShardBytes: number };
+  /** Deals on chain: every write must be bound to an open deal assigned to this node (see `dealWrite`). */
+  deals: DealSource;
+  /** The Marketplace address: the verifying contract of the owners' assignments. */
+  market: Address;
   /** Operator API key; without one the operator routes answer 403 `OPERATOR_DISABLED`. */
   apiKey?: string;
   /** Clock in milliseconds (signature freshness, timestamps, uptime). Default `Date.now`. */
@@ -37,7 +42,8 @@ export interface NodeAppDeps {
  *
  * @example
  * const nodeStore = await openNodeStore({ dataDir });
- * const app = createNodeApp({ ...nodeStore, identity: { address, chainId: 31337 }, limits: { capacityBytes: 1 << 30, maxShardBytes: 17 << 20 } });
+ * const deals = createChainDeals({ publicClient }, { market });
+ * const app = createNodeApp({ ...nodeStore, identity: { address, chainId: 31337 }, limits: { capacityBytes: 1 << 30, maxShardBytes: 17 << 20 }, deals, market });
  * const res = await app.request('/health');
  */
 export function createNodeApp(deps: NodeAppDeps): Hono<NodeEnv> {
@@ -58,6 +64,8 @@ export function createNodeApp(deps: NodeAppDeps): Hono<NodeEnv> {
       locks,
       identity: deps.identity,
       limits: deps.limits,
+      deals: deps.deals,
+      market: deps.market,
       maxSkewSeconds: nodeDefaults.maxSignatureSkewSeconds,
       now,
     }),

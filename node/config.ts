@@ -24,6 +24,11 @@ export const nodeDefaults = {
   heartbeatRetryMs: 15_000,
   /** Expired nonces are pruned this often; the table stays small (one row per write in 2 × skew). */
   noncePruneIntervalMs: 60_000,
+  /** Marketplace work (log scan, fills, proofs) four times per epoch: a challenge is answered well inside its epoch. */
+  marketIntervalFraction: 1 / 4,
+  /** …but at least every 2 s: an uploader waits for the fills after committing its root, and one
+   * `eth_getLogs` every 2 s per node is cheap for any RPC endpoint. */
+  marketIntervalMaxMs: 2_000,
   /** File name of the SQLite index inside the data directory. */
   indexFileName: 'index.sqlite',
 } as const;

@@ -1,4 +1,5 @@
-import type { Address } from 'viem';
+import type { Address, Hex } from 'viem';
+import type { FileId } from '../protocol/ids';
 
 /**
  * The Hono environment of the node's app: per-request values set by middleware and read by
@@ -16,5 +17,7 @@ export interface NodeEnv {
     contentSha256: string;
     /** The request's `Content-Length`, when it sent one (set by `requestLimits`). */
     declaredLength: number | undefined;
+    /** The deal a write is bound to, its column, its bytes per slot and the owner's assignment (set by `dealWrite`). */
+    dealWrite: { dealId: FileId; column: number; maxSlotBytes: number; assignment: { deadline: bigint; signature: Hex } };
   };
 }

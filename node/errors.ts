@@ -4,17 +4,52 @@ type ErrorOptions = { details?: Record<string, unknown>; cause?: unknown };
 
 /**
  * The caller is known but may not do this: a slot written by another signer, operator routes on a
- * node without an API key. Answered with 403.
+ * node without an API key, a write not bound to an open deal assigned to this node. Answered with 403.
  *
  * @example
  * throw new ForbiddenError('SLOT_OWNED_BY_OTHER', 'slot belongs to another signer', { details: { slotId } });
  */
 export class ForbiddenError extends DhostError {
   override readonly code: string;
-  constructor(code: 'SLOT_OWNED_BY_OTHER' | 'OPERATOR_DISABLED', message: string, options: ErrorOptions = {}) {
+  constructor(code: ForbiddenCode, message: string, options: ErrorOptions = {}) {
     super(message, options);
     this.code = code;
   }
+}
+
+/** Why a known caller is refused (403). */
+export type ForbiddenCode =
+  | 'SLOT_OWNED_BY_OTHER'
+  | 'OPERATOR_DISABLED'
+  /** A write for a deal the chain does not know. */
+  | 'DEAL_NOT_FOUND'
+  /** A write signed by someone other than the deal's owner. */
+  | 'NOT_DEAL_OWNER'
+  /** A write without the owner's assignment of this slot to this node. */
+  | 'NOT_ASSIGNED'
+  /** A write whose assignment deadline has passed. */
+  | 'ASSIGNMENT_EXPIRED'
+  /** A write for a deal that ended or was cancelled. */
+  | 'DEAL_ENDED';
+
+/**
+ * A write that would put more bytes in a slot than its deal's `bytesPerSlot`. Answered with 413.
+ *
+ * @example
+ * throw new SlotFullError('slot would exceed its deal size', { details: { slotId, bytesPerSlot } });
+ */
+export class SlotFullError extends DhostError {
+  override readonly code: string = 'SLOT_FULL';
+}
+
+/**
+ * A write for a column the deal does not have (column ≥ slots). Answered with 400.
+ *
+ * @example
+ * throw new ColumnOutOfRangeError('deal has 4 slots', { details: { column: 7, slots: 4 } });
+ */
+export class ColumnOutOfRangeError extends InvalidInputError {
+  override readonly code: string = 'COLUMN_OUT_OF_RANGE';
 }
 
 /**

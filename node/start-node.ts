@@ -2,12 +2,18 @@ import type { AddressInfo } from 'node:net';
 import { type ServerType, serve } from '@hono/node-server';
 import type { Deployment } from '../protocol/chain/deployment';
 import { peerRegistryAbi } from '../protocol/chain/generated/abis';
+import { marketAbi } from '../protocol/chain/market';
 import { createNodeApp } from './app';
 import { ensureRegistered } from './chain/ensure-registered';
 import { startHeartbeats } from './chain/heartbeat';
 import { connectNodeChain } from './chain/node-chain';
 import { sendHeartbeat } from './chain/send-heartbeat';
 import { nodeDefaults } from './config';
+import { createChainDeals } from './market/chain-deals';
+import { fillCommittedSlots, scanRootCommits } from './market/fill';
+import { startMarketLoop } from './market/market-loop';
+import { marketplaceAddress } from './market/marketplace-address';
+import { proveRound } from './market/prover';
 import { openNodeStore } from './store/open-node-store';
 
 /** How to run a peer node. */
@@ -34,6 +40,8 @@ export interface NodeOptions {
   stake?: bigint;
   /** Asked price per GiB per epoch (reward-token wei); default 1e15. */
   pricePerGiBEpoch?: bigint;
+  /** How often the node scans the chain, fills committed slots and proves; default a quarter epoch, at most 15 s. */
+  marketIntervalMs?: number;
   log?: (line: string) => void;
 }
 
@@ -139,6 +147,7 @@ export async function startNode(options: NodeOptions, signal?: AbortSignal): Pro
     const chain = await connectNodeChain({ rpcUrl: options.rpcUrl, privateKey: options.privateKey, deployment: options.deployment });
     const address = chain.account.address;
     const chainId = options.deployment.chainId;
+    const market = marketplaceAddress(options.deployment);
 
     signal?.throwIfAborted();
     const nodeStore = await openNodeStore({ dataDir: options.dataDir });
@@ -151,7 +160,8 @@ export async function startNode(options: NodeOptions, signal?: AbortSignal): Pro
     }
 
     const limits = { capacityBytes: options.capacityBytes, maxShardBytes: options.maxShardBytes ?? nodeDefaults.maxShardBytes };
-    const app = createNodeApp({ ...nodeStore, identity: { address, chainId }, limits, apiKey: options.apiKey, log });
+    const deals = createChainDeals({ publicClient: chain.publicClient }, { market });
+    const app = createNodeApp({ ...nodeStore, identity: { address, chainId }, limits, deals, market, apiKey: options.apiKey, log });
     const inFlight = trackInFlight(app.fetch);
     // Stop order (reverse of the pushes): close the server, let running handlers finish (a hung-up
     // upload removes its temporary file), then close the database.
@@ -194,6 +204,27 @@ export async function startNode(options: NodeOptions, signal?: AbortSignal): Pro
       { intervalMs, beatFirst: registration.action !== 'registered' },
     );
     cleanups.push(() => heartbeats.stop());
+
+    const marketConfig = await chain.publicClient.readContract({ address: market, abi: marketAbi, functionName: 'config' });
+    const marketIntervalMs =
+      options.marketIntervalMs ?? Math.min(Number(marketConfig.epochLength) * 1000 * nodeDefaults.marketIntervalFraction, nodeDefaults.marketIntervalMaxMs);
+    const marketDeps = { chain, index: nodeStore.index, store: nodeStore.store, market: nodeStore.market, log };
+    const marketLoop = startMarketLoop(
+      {
+        round: async (roundSignal) => {
+          await scanRootCommits(
+            { ...marketDeps, publicClient: chain.publicClient },
+            { marketAddress: market, fromBlock: BigInt(options.deployment.blockNumber) },
+          );
+          await fillCommittedSlots(marketDeps, { marketAddress: market, signal: roundSignal });
+          await proveRound(marketDeps, { marketAddress: market, signal: roundSignal });
+        },
+        log,
+      },
+      { intervalMs: marketIntervalMs, name: 'marketplace' },
+    );
+    // Stopped before the database closes (cleanups run in reverse).
+    cleanups.push(() => marketLoop.stop());
     signal?.throwIfAborted();
 
     log(`node ${address} serving ${url} (announced ${endpoint}) on chain ${chainId}, ${registration.action} in the registry`);

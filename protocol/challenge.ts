@@ -1,4 +1,4 @@
-import { type Hex, encodeAbiParameters, keccak256 } from 'viem';
+import { encodeAbiParameters, type Hex, keccak256 } from 'viem';
 
 /** Parts per million: the unit of probabilities and shares in the marketplace configuration. */
 export const PPM = 1_000_000n;

@@ -26,6 +26,9 @@ const DEVNET = {
   heartbeatTimeout: 60,
   evictionDelay: 300,
   unbondingDelay: 60,
+  /** 20-second epochs and a 30 % challenge rate: proofs, rewards and slashes within minutes. */
+  epochLength: 20,
+  challengeProbabilityPpm: 300_000,
   /** Reward tokens given to each operator (stake) and to the user. */
   operatorTokens: 10_000n * 10n ** 18n,
 } as const;
@@ -84,7 +87,13 @@ export async function devnetCommand(io: CommandIo, args: string[]): Promise<numb
       rpcUrl,
       privateKey: hardhatKey(0),
       deploymentFile,
-      parameters: { heartbeatTimeout: DEVNET.heartbeatTimeout, evictionDelay: DEVNET.evictionDelay, unbondingDelay: DEVNET.unbondingDelay },
+      parameters: {
+        heartbeatTimeout: DEVNET.heartbeatTimeout,
+        evictionDelay: DEVNET.evictionDelay,
+        unbondingDelay: DEVNET.unbondingDelay,
+        epochLength: DEVNET.epochLength,
+        challengeProbabilityPpm: DEVNET.challengeProbabilityPpm,
+      },
       log: () => {},
       signal: io.signal,
     });

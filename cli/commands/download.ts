@@ -23,8 +23,12 @@ export async function downloadCommand(io: CommandIo, args: string[]): Promise<nu
   const peers = chainPeerSource({ publicClient: connection.publicClient, registry: connection.deployment.contracts.PeerRegistry });
   const bar = progressBar({ stream: io.stderr, label: 'download' });
   const outPath = path.resolve(values.out);
+  const market = connection.deployment.contracts.Marketplace;
   const { bytes, manifest } = await downloadToFile(
-    { peers },
+    {
+      peers,
+      marketplace: { publicClient: connection.publicClient, market, registry: connection.deployment.contracts.PeerRegistry },
+    },
     {
       handle: positionals[0],
       outPath,

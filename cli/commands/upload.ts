@@ -16,11 +16,19 @@ import { publicEndpointsOnly, userContext } from '../user-context';
  * dhost upload photos.tar   # … last line: dhost://3f…#k3y…
  */
 export async function uploadCommand(io: CommandIo, args: string[]): Promise<number> {
-  const { values, positionals } = parseCommandArgs(args, { ...COMMON_OPTIONS, replicas: { type: 'string' }, 'chunk-size': { type: 'string' } });
+  const { values, positionals } = parseCommandArgs(args, {
+    ...COMMON_OPTIONS,
+    replicas: { type: 'string' },
+    'chunk-size': { type: 'string' },
+    epochs: { type: 'string' },
+  });
   if (positionals.length !== 1) throw new UsageError('upload needs exactly one FILE argument');
   const replicas = values.replicas === undefined ? undefined : Number(values.replicas);
   if (replicas !== undefined && (!Number.isInteger(replicas) || replicas < 1 || replicas > 16))
     throw new UsageError('--replicas must be an integer from 1 to 16');
+  const epochs = values.epochs === undefined ? undefined : Number(values.epochs);
+  if (epochs !== undefined && (!Number.isInteger(epochs) || epochs < 1 || epochs > 1_000_000))
+    throw new UsageError('--epochs must be a whole number of epochs');
   const settings = resolveSettings(values, io.env);
   const ctx = await userContext(settings, {
     onNewKey: (file) => io.stderr.write(`dhost: created a new account key in ${file}; back it up: your files' keys derive from it\n`),
@@ -29,11 +37,12 @@ export async function uploadCommand(io: CommandIo, args: string[]): Promise<numb
   const source = await fileSource(file);
   const bar = progressBar({ stream: io.stderr, label: 'upload' });
   const result = await upload(
-    { account: ctx.account, chainId: ctx.connection.chainId, master: ctx.master, peers: ctx.peers },
+    { account: ctx.account, chainId: ctx.connection.chainId, master: ctx.master, peers: ctx.peers, marketplace: ctx.marketplace },
     {
       source,
       name: path.basename(file),
       replicas,
+      epochs,
       chunkSize: values['chunk-size'] ? parseSize(values['chunk-size']) : undefined,
       signal: io.signal,
       publicEndpointsOnly: publicEndpointsOnly(ctx.connection.chainId, io.env),
@@ -51,9 +60,12 @@ export async function uploadCommand(io: CommandIo, args: string[]): Promise<numb
     uploadedAt: new Date().toISOString(),
   });
   if (values.json) {
-    io.stdout.write(`${JSON.stringify(result)}\n`);
+    io.stdout.write(`${JSON.stringify(result, (_key, value) => (typeof value === 'bigint' ? value.toString() : value))}\n`);
   } else {
     for (const c of result.columns) io.stderr.write(`column ${c.column} → ${c.operator} ${c.endpoint}\n`);
+    if (result.deal) {
+      io.stderr.write(`deal ${result.deal.dealId}: ${result.deal.escrow} wei escrowed, paid through epoch ${result.deal.endEpoch}\n`);
+    }
     io.stdout.write(`${result.handle}\n`);
   }
   return 0;

@@ -43,6 +43,8 @@ export async function putShard(
     body: Uint8Array;
     /** SHA-256 of `body` (hex) when the caller has it already; computed otherwise. */
     contentSha256?: string;
+    /** Extra request headers, e.g. the deal owner's slot assignment (`x-dhost-assignment`). */
+    headers?: Record<string, string>;
     retries?: number;
     timeoutMs?: number;
     signal?: AbortSignal;
@@ -64,7 +66,7 @@ export async function putShard(
           endpoint: params.peer.endpoint,
           method: 'PUT',
           path,
-          headers: { ...headers, 'content-type': 'application/octet-stream' },
+          headers: { ...params.headers, ...headers, 'content-type': 'application/octet-stream' },
           body: params.body,
           timeoutMs: params.timeoutMs ?? defaults.requestTimeoutMs,
           maxBytes: 64 * 1024,

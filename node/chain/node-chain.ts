@@ -1,5 +1,16 @@
-import { type Chain, createPublicClient, createWalletClient, http, type PrivateKeyAccount, type PublicClient, type Transport, type WalletClient } from 'viem';
+import {
+  type Chain,
+  createNonceManager,
+  createPublicClient,
+  createWalletClient,
+  http,
+  type PrivateKeyAccount,
+  type PublicClient,
+  type Transport,
+  type WalletClient,
+} from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
+import { jsonRpc } from 'viem/nonce';
 import { connectChain } from '../../protocol/chain/connect';
 import type { Deployment } from '../../protocol/chain/deployment';
 import { ChainError } from '../../protocol/errors';
@@ -26,7 +37,9 @@ export async function connectNodeChain(params: { rpcUrl: string; privateKey: `0x
       details: { rpcUrl: params.rpcUrl, rpcChainId: chain.id, deploymentChainId: params.deployment.chainId },
     });
   }
-  const account = privateKeyToAccount(params.privateKey);
+  // Heartbeats and marketplace work send from the same key concurrently: one nonce manager per node
+  // hands out nonces so their transactions never collide.
+  const account = privateKeyToAccount(params.privateKey, { nonceManager: createNonceManager({ source: jsonRpc() }) });
   // Our own transport (not connectChain's, which gives up after one retry): heartbeats retry themselves.
   const transport = http(params.rpcUrl, { timeout: 30_000, retryCount: 2 });
   return {

@@ -4,11 +4,12 @@ import { Hono } from 'hono';
 import type { Address } from 'viem';
 import type { z } from 'zod';
 import { parseShardIndex } from '../../protocol/column';
-import { InvalidInputError } from '../../protocol/errors';
-import { parseColumn, parseFileId, parseSlotId, slotIdOf } from '../../protocol/ids';
+import { parseSlotId } from '../../protocol/ids';
 import type { shardStoredSchema } from '../../protocol/wire';
 import type { NodeEnv } from '../env';
-import { NotFoundError, SlotIdMismatchError } from '../errors';
+import { NotFoundError } from '../errors';
+import type { DealSource } from '../market/chain-deals';
+import { dealWrite } from '../middleware/deal-write';
 import { requestLimits } from '../middleware/request-limits';
 import { signedWrite } from '../middleware/signed-write';
 import type { KeyedLock } from '../store/keyed-lock';
@@ -20,7 +21,10 @@ import type { SlotStore } from '../store/slot-store';
 /** What the shard routes need. */
 export interface ShardRoutesDeps {
   store: Pick<SlotStore, 'receive' | 'place' | 'discard' | 'shardPath' | 'open'>;
-  index: Pick<SlotIndex, 'getSlot' | 'getShard' | 'usage' | 'commitShard'>;
+  index: Pick<SlotIndex, 'getSlot' | 'getShard' | 'usage' | 'commitShard' | 'slotBytes'>;
+  /** Where writes are checked against deals on chain, and the Marketplace that signs assignments. */
+  deals: DealSource;
+  market: Address;
   nonces: Pick<NonceStore, 'remember'>;
   locks: KeyedLock;
   identity: { address: Address; chainId: number };
@@ -32,12 +36,13 @@ export interface ShardRoutesDeps {
 const SHARD_PATH = '/slots/:slotId/shards/:index';
 
 /**
- * `PUT /slots/:slotId/shards/:index?fileId=0x…&column=N` stores a shard (signed write; 201 new,
- * 200 `{created:false}` for an identical retry); `GET`/`HEAD` of the same path stream it back,
+ * `PUT /slots/:slotId/shards/:index?fileId=0x…&column=N` stores a shard (signed by the deal's
+ * owner, bound to an open deal assigned to this node, see `dealWrite`; 201 new, 200
+ * `{created:false}` for an identical retry); `GET`/`HEAD` of the same path stream it back,
  * open to anyone, only while the index has its row.
  *
  * @example
- * app.route('/', shardRoutes({ store, index, nonces, locks, identity, limits, maxSkewSeconds: 300, now: Date.now }));
+ * app.route('/', shardRoutes({ store, index, nonces, locks, identity, limits, deals, market, maxSkewSeconds: 300, now: Date.now }));
  */
 export function shardRoutes(deps: ShardRoutesDeps): Hono<NodeEnv> {
   const app = new Hono<NodeEnv>();
@@ -46,20 +51,11 @@ export function shardRoutes(deps: ShardRoutesDeps): Hono<NodeEnv> {
     SHARD_PATH,
     requestLimits({ maxBodyBytes: deps.limits.maxShardBytes }),
     signedWrite({ identity: deps.identity, nonces: deps.nonces, now: deps.now, maxSkewSeconds: deps.maxSkewSeconds }),
+    dealWrite({ deals: deps.deals, identity: deps.identity, market: deps.market, now: deps.now }),
     async (c) => {
       const slotId = parseSlotId(c.req.param('slotId'));
       const index = parseShardIndex(c.req.param('index'));
-      const fileIdParam = c.req.query('fileId');
-      const columnParam = c.req.query('column');
-      if (fileIdParam === undefined || columnParam === undefined) {
-        throw new InvalidInputError('a shard write needs the query parameters fileId and column', { details: { fileId: fileIdParam, column: columnParam } });
-      }
-      const fileId = parseFileId(fileIdParam);
-      const column = parseColumn(columnParam);
-      const expected = slotIdOf(fileId, column);
-      if (expected !== slotId) {
-        throw new SlotIdMismatchError('the slot id is not keccak(fileId, column)', { details: { slotId, fileId, column, expected } });
-      }
+      const { dealId: fileId, column, maxSlotBytes, assignment } = c.get('dealWrite');
       const result = await putShard(
         { store: deps.store, index: deps.index, locks: deps.locks, now: deps.now },
         {
@@ -74,6 +70,8 @@ export function shardRoutes(deps: ShardRoutesDeps): Hono<NodeEnv> {
           signal: c.req.raw.signal,
           capacityBytes: deps.limits.capacityBytes,
           maxShardBytes: deps.limits.maxShardBytes,
+          maxSlotBytes,
+          assignment,
         },
       );
       const body: z.infer<typeof shardStoredSchema> = { slotId, index, size: result.size, sha256: result.sha256, created: result.created };

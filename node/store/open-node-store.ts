@@ -1,6 +1,7 @@
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { nodeDefaults } from '../config';
+import { createMarketState, type MarketState } from './market-state';
 import { createNonceStore, type NonceStore } from './nonce-store';
 import { type RecoveryReport, recoverStore } from './recover';
 import { createSlotIndex, type SlotIndex } from './slot-index';
@@ -11,6 +12,8 @@ export interface NodeStore {
   store: SlotStore;
   index: SlotIndex;
   nonces: NonceStore;
+  /** Marketplace bookkeeping: log cursor, committed and filled slots with their trees. */
+  market: MarketState;
   /** What recovery repaired while opening. */
   recovery: RecoveryReport;
   /** Closes the SQLite database. Idempotent. */
@@ -37,12 +40,14 @@ export async function openNodeStore(params: { dataDir: string; now?: () => numbe
     db.pragma('busy_timeout = 5000');
     const index = createSlotIndex({ db });
     const nonces = createNonceStore({ db });
+    const market = createMarketState({ db });
     const recovery = await recoverStore({ store, index });
     nonces.prune(Math.floor((params.now ?? Date.now)() / 1000));
     return {
       store,
       index,
       nonces,
+      market,
       recovery,
       close: () => {
         if (db.open) db.close();

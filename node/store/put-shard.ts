@@ -1,7 +1,7 @@
-import type { Address } from 'viem';
+import type { Address, Hex } from 'viem';
 import type { ShardIndex } from '../../protocol/column';
 import type { FileId, SlotId } from '../../protocol/ids';
-import { CapacityExceededError, ContentHashMismatchError, ForbiddenError, ShardConflictError } from '../errors';
+import { CapacityExceededError, ContentHashMismatchError, ForbiddenError, ShardConflictError, SlotFullError } from '../errors';
 import type { KeyedLock } from './keyed-lock';
 import type { SlotIndex } from './slot-index';
 import type { SlotStore } from './slot-store';
@@ -16,7 +16,7 @@ export interface PutShardResult {
 
 /**
  * Stores one shard of a slot, crash-safely: refuses early what it can (another owner, a
- * conflicting shard, no room for the declared length), streams the body into `tmp/` while
+ * conflicting shard, no room for the declared length in the node or in the deal's slot), streams the body into `tmp/` while
  * hashing it, checks the hash against the signed one, then under the slot's lock renames the
  * file into place, fsyncs, and records it in the index in one transaction that re-checks owner,
  * conflict and capacity. A shard is served only once its row exists, so a crash at any point
@@ -31,7 +31,7 @@ export interface PutShardResult {
 export async function putShard(
   deps: {
     store: Pick<SlotStore, 'receive' | 'place' | 'discard' | 'shardPath'>;
-    index: Pick<SlotIndex, 'getSlot' | 'getShard' | 'usage' | 'commitShard'>;
+    index: Pick<SlotIndex, 'getSlot' | 'getShard' | 'usage' | 'commitShard' | 'slotBytes'>;
     locks: KeyedLock;
     now?: () => number;
   },
@@ -48,6 +48,10 @@ export async function putShard(
     signal?: AbortSignal;
     capacityBytes: number;
     maxShardBytes: number;
+    /** The deal's `bytesPerSlot`: the slot's stored bytes must stay within it (`SlotFullError`). */
+    maxSlotBytes?: number;
+    /** The owner's assignment of this slot to this node, stored with the slot. */
+    assignment?: { deadline: bigint; signature: Hex };
   },
 ): Promise<PutShardResult> {
   const { store, index, locks } = deps;
@@ -66,6 +70,14 @@ export async function putShard(
         });
       }
       return { created: false, size: existing.size, sha256: existing.sha256 };
+    }
+    if (size !== undefined && params.maxSlotBytes !== undefined) {
+      const held = index.slotBytes(slotId);
+      if (held + size > params.maxSlotBytes) {
+        throw new SlotFullError('the slot would exceed the bytes per slot of its deal', {
+          details: { slotId, bytesPerSlot: params.maxSlotBytes, heldBytes: held, size },
+        });
+      }
     }
     const { bytes } = index.usage();
     if (size !== undefined && bytes + size > params.capacityBytes) {
@@ -104,6 +116,8 @@ export async function putShard(
           size: temp.size,
           sha256: temp.sha256,
           capacityBytes: params.capacityBytes,
+          maxSlotBytes: params.maxSlotBytes,
+          assignment: params.assignment,
           now: Math.floor((deps.now ?? Date.now)() / 1000),
         });
       } catch (error) {

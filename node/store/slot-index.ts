@@ -1,8 +1,8 @@
 import type BetterSqlite3 from 'better-sqlite3';
-import type { Address } from 'viem';
+import type { Address, Hex } from 'viem';
 import { MANIFEST_INDEX, type ShardIndex } from '../../protocol/column';
 import type { FileId, SlotId } from '../../protocol/ids';
-import { CapacityExceededError, ForbiddenError, ShardConflictError } from '../errors';
+import { CapacityExceededError, ForbiddenError, ShardConflictError, SlotFullError } from '../errors';
 
 /** A slot as the index records it: created by its first stored shard, owned by that shard's signer. */
 export interface SlotRow {
@@ -11,6 +11,8 @@ export interface SlotRow {
   column: number;
   owner: Address;
   createdAt: number;
+  /** The owner's latest assignment of this slot to this node (undefined for slots stored before deals). */
+  assignment?: { deadline: bigint; signature: Hex };
 }
 
 /** A stored shard as the index records it. A shard is served only while it has a row. */
@@ -39,6 +41,10 @@ export interface ShardCommit {
   size: number;
   sha256: string;
   capacityBytes: number;
+  /** The deal's `bytesPerSlot`: the slot's bytes after this shard must stay within it. */
+  maxSlotBytes?: number;
+  /** The owner's assignment sent with this shard; stored with the slot (the latest one wins). */
+  assignment?: { deadline: bigint; signature: Hex };
   now: number;
 }
 
@@ -50,6 +56,8 @@ export interface SlotIndex {
   /** Records a shard whose file is in place, re-checking owner, conflict and capacity in one transaction. */
   commitShard(commit: ShardCommit): void;
   shardsOf(slotId: SlotId): ShardRow[];
+  /** Bytes of the shards stored in a slot (0 for an unknown slot). */
+  slotBytes(slotId: SlotId): number;
   slotsOfFile(fileId: FileId): SlotRow[];
   allSlots(): SlotRow[];
   allShards(): IterableIterator<ShardRow>;
@@ -66,7 +74,9 @@ CREATE TABLE IF NOT EXISTS slots (
   file_id TEXT NOT NULL,
   col INTEGER NOT NULL,
   owner TEXT NOT NULL,
-  created_at INTEGER NOT NULL
+  created_at INTEGER NOT NULL,
+  assignment_deadline TEXT, -- decimal uint64 (beyond SQLite's signed INTEGER)
+  assignment_signature TEXT
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS slots_by_file ON slots (file_id);
 CREATE TABLE IF NOT EXISTS shards (
@@ -102,7 +112,15 @@ const MANIFEST_ROW_INDEX = -1;
 const toRowIndex = (index: ShardIndex): number => (index === MANIFEST_INDEX ? MANIFEST_ROW_INDEX : index);
 const fromRowIndex = (idx: number): ShardIndex => (idx === MANIFEST_ROW_INDEX ? MANIFEST_INDEX : idx);
 
-type RawSlot = { slot_id: string; file_id: string; col: number; owner: string; created_at: number };
+type RawSlot = {
+  slot_id: string;
+  file_id: string;
+  col: number;
+  owner: string;
+  created_at: number;
+  assignment_deadline: string | null;
+  assignment_signature: string | null;
+};
 type RawShard = { slot_id: string; idx: number; size: number; sha256: string; stored_at: number };
 
 const toSlot = (r: RawSlot): SlotRow => ({
@@ -111,7 +129,25 @@ const toSlot = (r: RawSlot): SlotRow => ({
   column: r.col,
   owner: r.owner as Address,
   createdAt: r.created_at,
+  ...(r.assignment_deadline !== null && r.assignment_signature !== null
+    ? { assignment: { deadline: BigInt(r.assignment_deadline), signature: r.assignment_signature as Hex } }
+    : {}),
 });
+
+/** Columns added after the first release, with their definitions: added to existing data dirs on open. */
+const SLOT_COLUMNS_ADDED = { assignment_deadline: 'TEXT', assignment_signature: 'TEXT' } as const;
+
+function migrate(db: BetterSqlite3.Database): void {
+  const present = new Set(
+    db
+      .prepare<[], { name: string }>("SELECT name FROM pragma_table_info('slots')")
+      .all()
+      .map((c) => c.name),
+  );
+  for (const [name, type] of Object.entries(SLOT_COLUMNS_ADDED)) {
+    if (!present.has(name)) db.exec(`ALTER TABLE slots ADD COLUMN ${name} ${type}`);
+  }
+}
 const toShard = (r: RawShard): ShardRow => ({ slotId: r.slot_id as SlotId, index: fromRowIndex(r.idx), size: r.size, sha256: r.sha256, storedAt: r.stored_at });
 
 /**
@@ -126,12 +162,14 @@ const toShard = (r: RawShard): ShardRow => ({ slotId: r.slot_id as SlotId, index
 export function createSlotIndex(deps: { db: BetterSqlite3.Database }): SlotIndex {
   const { db } = deps;
   db.exec(SCHEMA);
+  migrate(db);
   const q = {
     getSlot: db.prepare<[string], RawSlot>('SELECT * FROM slots WHERE slot_id = ?'),
     getShard: db.prepare<[string, number], RawShard>('SELECT * FROM shards WHERE slot_id = ? AND idx = ?'),
     usage: db.prepare<[], IndexUsage>('SELECT bytes, shards, slots FROM usage WHERE id = 1'),
     insertSlot: db.prepare('INSERT INTO slots (slot_id, file_id, col, owner, created_at) VALUES (?, ?, ?, ?, ?)'),
     insertShard: db.prepare('INSERT INTO shards (slot_id, idx, size, sha256, stored_at) VALUES (?, ?, ?, ?, ?)'),
+    setAssignment: db.prepare('UPDATE slots SET assignment_deadline = ?, assignment_signature = ? WHERE slot_id = ?'),
     shardsOf: db.prepare<[string], RawShard>('SELECT * FROM shards WHERE slot_id = ? ORDER BY idx'),
     slotsOfFile: db.prepare<[string], RawSlot>('SELECT * FROM slots WHERE file_id = ? ORDER BY col'),
     allSlots: db.prepare<[], RawSlot>('SELECT * FROM slots ORDER BY created_at, slot_id'),
@@ -156,8 +194,17 @@ export function createSlotIndex(deps: { db: BetterSqlite3.Database }): SlotIndex
     if (bytes + c.size > c.capacityBytes) {
       throw new CapacityExceededError('the node has no room for this shard', { details: { capacityBytes: c.capacityBytes, usedBytes: bytes, size: c.size } });
     }
+    if (c.maxSlotBytes !== undefined) {
+      const held = q.slotTotals.get(c.slotId)?.bytes ?? 0;
+      if (held + c.size > c.maxSlotBytes) {
+        throw new SlotFullError('the slot would exceed the bytes per slot of its deal', {
+          details: { slotId: c.slotId, bytesPerSlot: c.maxSlotBytes, heldBytes: held, size: c.size },
+        });
+      }
+    }
     if (!slot) q.insertSlot.run(c.slotId, c.fileId, c.column, c.owner, c.now);
     q.insertShard.run(c.slotId, toRowIndex(c.index), c.size, c.sha256, c.now);
+    if (c.assignment) q.setAssignment.run(String(c.assignment.deadline), c.assignment.signature, c.slotId);
   });
 
   const deleteSlot = db.transaction((slotId: SlotId) => {
@@ -180,6 +227,7 @@ export function createSlotIndex(deps: { db: BetterSqlite3.Database }): SlotIndex
     usage: () => q.usage.get()!,
     commitShard: (c) => commitShard.immediate(c),
     shardsOf: (slotId) => q.shardsOf.all(slotId).map(toShard),
+    slotBytes: (slotId) => q.slotTotals.get(slotId)?.bytes ?? 0,
     slotsOfFile: (fileId) => q.slotsOfFile.all(fileId).map(toSlot),
     allSlots: () => q.allSlots.all().map(toSlot),
     allShards: function* () {

@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { ChainError } from '../errors';
 
 /** Contract names a deployment maps to addresses. */
-export const DEPLOYED_CONTRACTS = ['RewardToken', 'PeerRegistry'] as const;
+export const DEPLOYED_CONTRACTS = ['RewardToken', 'PeerRegistry', 'Marketplace'] as const;
 /** A deployed contract's name. */
 export type DeployedContract = (typeof DEPLOYED_CONTRACTS)[number];
 
@@ -18,12 +18,12 @@ const address = z
  * `deployments/<chainId>.json`, as `dhost deploy` writes it.
  *
  * @example
- * deploymentSchema.parse({ chainId: 31337, blockNumber: 1, contracts: { RewardToken: '0x…', PeerRegistry: '0x…' } });
+ * deploymentSchema.parse({ chainId: 31337, blockNumber: 1, contracts: { RewardToken: '0x…', PeerRegistry: '0x…', Marketplace: '0x…' } });
  */
 export const deploymentSchema = z.object({
   chainId: z.number().int().positive(),
   blockNumber: z.number().int().nonnegative(),
-  contracts: z.object({ RewardToken: address, PeerRegistry: address }).catchall(address),
+  contracts: z.object({ RewardToken: address, PeerRegistry: address, Marketplace: address }).catchall(address),
   deployer: address.optional(),
   deployedAt: z.string().optional(),
 });

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { HardhatRuntimeEnvironment } from 'hardhat/types';
-import type { Hex } from 'viem';
+import { type Chain, createWalletClient, type Hex, http, type Transport } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
 import { fundAccounts } from '../../cli/devnet/fund';
 import { type NodeOptions, type RunningNode, startNode } from '../../node';
@@ -34,6 +34,16 @@ export interface TestNetwork {
   restartPeer(index: number): Promise<void>;
   /** Stops every node and the RPC server and removes the data folders. */
   close(): Promise<void>;
+  /** A user account (a Hardhat development account, so it has ETH for gas) given reward tokens to pay for deals. */
+  user(index?: number): Promise<{ key: Hex; account: ReturnType<typeof privateKeyToAccount> }>;
+  /** What a deal-aware upload needs for `account` on this network. */
+  marketplaceFor(account: ReturnType<typeof privateKeyToAccount>): {
+    publicClient: Awaited<ReturnType<typeof connectChain>>['publicClient'];
+    walletClient: ReturnType<typeof createWalletClient<Transport, Chain, ReturnType<typeof privateKeyToAccount>>>;
+    market: Hex;
+    token: Hex;
+    registry: Hex;
+  };
 }
 
 /**
@@ -78,6 +88,8 @@ export async function startTestNetwork(
       privateKey: keys[i],
       rpcUrl: rpc.rpcUrl,
       deployment,
+      // Scan for committed roots often: tests wait for fills after every upload.
+      marketIntervalMs: 100,
       log: () => {},
     };
     const node = await startNode(options);
@@ -99,6 +111,26 @@ export async function startTestNetwork(
     async restartPeer(index) {
       const p = peers[index];
       if (!p.node) p.node = await startNode(p.options);
+    },
+    async user(index = 19) {
+      const key = hardhatKey(index);
+      const account = privateKeyToAccount(key);
+      await fundAccounts(
+        { publicClient, chain },
+        { funderKey: hardhatKey(0), token: deployment.contracts.RewardToken, recipients: [account.address], tokens: 1_000_000n * 10n ** 18n },
+      );
+      return { key, account };
+    },
+    marketplaceFor(account) {
+      const market = deployment.contracts.Marketplace;
+      if (!market) throw new Error('the test deployment has no Marketplace');
+      return {
+        publicClient,
+        walletClient: createWalletClient({ account, chain, transport: http(rpc.rpcUrl) }),
+        market,
+        token: deployment.contracts.RewardToken,
+        registry: deployment.contracts.PeerRegistry,
+      };
     },
     async close() {
       for (const p of peers) await p.node?.stop();

@@ -29,7 +29,8 @@ describe('the dhost command', () => {
   before(async () => {
     net = await startTestNetwork(hre, { peers: 3 });
     work = fs.mkdtempSync(path.join(os.tmpdir(), 'dhost-cli-'));
-    env = { DHOST_RPC_URL: net.rpcUrl, DHOST_DEPLOYMENT: net.deploymentFile, DHOST_HOME: path.join(work, 'home') };
+    const user = await net.user();
+    env = { DHOST_RPC_URL: net.rpcUrl, DHOST_DEPLOYMENT: net.deploymentFile, DHOST_HOME: path.join(work, 'home'), DHOST_PRIVATE_KEY: user.key };
   });
 
   after(async () => {

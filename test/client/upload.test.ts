@@ -139,7 +139,7 @@ async function collect(it: AsyncIterable<Uint8Array>): Promise<Buffer> {
   return Buffer.concat(parts);
 }
 
-describe('upload and download', () => {
+describe('upload and download without a deal (transport behaviour)', () => {
   const userKey = generatePrivateKey();
   const account = privateKeyToAccount(userKey);
   const master = masterFromPrivateKey(userKey);

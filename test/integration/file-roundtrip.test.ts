@@ -5,7 +5,7 @@ import path from 'node:path';
 import { expect } from 'chai';
 import fc from 'fast-check';
 import hre from 'hardhat';
-import { privateKeyToAccount } from 'viem/accounts';
+import type { privateKeyToAccount } from 'viem/accounts';
 import {
   ChunksLostError,
   chainPeerSource,
@@ -28,14 +28,18 @@ describe('uploading and downloading files through real peers on a real chain', (
   let net: TestNetwork;
   let peers: PeerSource;
   let work: string;
-  const userKey = `0x${randomBytes(32).toString('hex')}` as const;
-  const account = privateKeyToAccount(userKey);
-  const master = masterFromPrivateKey(userKey);
+  let account: ReturnType<typeof privateKeyToAccount>;
+  let master: Uint8Array;
+  let marketplace: ReturnType<TestNetwork['marketplaceFor']>;
 
   before(async () => {
     net = await startTestNetwork(hre, { peers: 5 });
     const { publicClient } = await connectChain({ rpcUrl: net.rpcUrl });
     peers = chainPeerSource({ publicClient, registry: net.deployment.contracts.PeerRegistry });
+    const user = await net.user();
+    account = user.account;
+    master = masterFromPrivateKey(user.key);
+    marketplace = net.marketplaceFor(account);
     work = fs.mkdtempSync(path.join(os.tmpdir(), 'dhost-roundtrip-'));
   });
 
@@ -57,14 +61,14 @@ describe('uploading and downloading files through real peers on a real chain', (
   const put = async (bytes: Uint8Array, opts: { replicas?: number; onProgress?: (p: { bytes: number }) => void } = {}) => {
     const file = writeFile(`in-${randomBytes(4).toString('hex')}`, bytes);
     return upload(
-      { account, chainId: net.chainId, master, peers },
+      { account, chainId: net.chainId, master, peers, marketplace },
       { source: await fileSource(file), name: path.basename(file), chunkSize: CHUNK, replicas: opts.replicas, onProgress: opts.onProgress },
     );
   };
 
   const get = async (handle: string) => {
     const parts: Uint8Array[] = [];
-    for await (const part of download({ peers }, { handle })) parts.push(part);
+    for await (const part of download({ peers, marketplace }, { handle })) parts.push(part);
     return Buffer.concat(parts);
   };
 
@@ -117,7 +121,7 @@ describe('uploading and downloading files through real peers on a real chain', (
       const result = await put(randomBytes(2 * CHUNK));
       for (const c of [0, 1, 2]) await net.stopPeer(holderOf(result, c).peer.index);
       const outPath = path.join(work, 'lost.bin');
-      const err = await downloadToFile({ peers }, { handle: result.handle, outPath }).then(
+      const err = await downloadToFile({ peers, marketplace }, { handle: result.handle, outPath }).then(
         () => undefined,
         (e: unknown) => e,
       );
@@ -194,7 +198,7 @@ describe('uploading and downloading files through real peers on a real chain', (
       };
       const file = writeFile('mid-upload.bin', bytes);
       const result = await upload(
-        { account, chainId: net.chainId, master, peers, request: faulty },
+        { account, chainId: net.chainId, master, peers, marketplace, request: faulty },
         { source: await fileSource(file), name: 'mid-upload.bin', chunkSize: CHUNK },
       );
       expect(killed).to.not.equal(undefined);

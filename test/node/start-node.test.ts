@@ -12,13 +12,15 @@ import { ChainError } from '../../protocol/errors';
 import { nodeStatusSchema, shardStoredSchema } from '../../protocol/wire';
 import { deployDhost } from '../../scripts/hardhat/deploy-dhost';
 import { hardhatKey, startRpcServer } from '../../scripts/testkit/chain';
-import { randomShard, scratchDir, sha256Hex, shardTarget, signedShardPut } from '../../scripts/testkit/node/shard-requests';
+import { assignedShardPut, type MarketChain, marketChainOf, openTestDeal } from '../../scripts/testkit/node/market-chain';
+import { randomShard, scratchDir, sha256Hex, shardTarget } from '../../scripts/testkit/node/shard-requests';
 import { snapshotStore } from '../../scripts/testkit/node/store-snapshot';
 
 describe('startNode', () => {
   const operatorKey = hardhatKey(3);
   const operator = privateKeyToAccount(operatorKey);
-  const uploader = privateKeyToAccount(hardhatKey(9));
+  const uploaderKey = hardhatKey(9);
+  const uploader = privateKeyToAccount(uploaderKey);
   let rpc: Awaited<ReturnType<typeof startRpcServer>>;
   let dir: Awaited<ReturnType<typeof scratchDir>>;
   let logged: string[];
@@ -40,11 +42,13 @@ describe('startNode', () => {
   async function deployed() {
     const { deployment, rewardToken, peerRegistry } = await deployDhost(hre);
     await (await rewardToken.transfer(operator.address, 5_000n * 10n ** 18n)).wait();
+    await (await rewardToken.transfer(uploader.address, 5_000n * 10n ** 18n)).wait();
     return { deployment, peerRegistry };
   }
-  async function options(): Promise<NodeOptions & { peerRegistry: Awaited<ReturnType<typeof deployed>>['peerRegistry'] }> {
+  async function options(): Promise<NodeOptions & { peerRegistry: Awaited<ReturnType<typeof deployed>>['peerRegistry']; chain: MarketChain }> {
     const { deployment, peerRegistry } = await loadFixture(deployed);
     return {
+      chain: marketChainOf({ rpcUrl: rpc.rpcUrl, deployment, close: async () => {} }),
       dataDir: dir.path,
       port: 0,
       capacityBytes: 1 << 24,
@@ -61,7 +65,8 @@ describe('startNode', () => {
     it('registers, serves a signed PUT then GET over HTTP, and keeps the shard across a restart', async () => {
       const opts = await options();
       const node = await startNode(opts);
-      const target = shardTarget({ column: 1, index: 0 });
+      const dealId = await openTestDeal(opts.chain, { ownerKey: uploaderKey, slots: 2, bytesPerSlot: 1n << 20n, durationEpochs: 4 });
+      const target = shardTarget({ fileId: dealId, column: 1, index: 0 });
       const body = randomShard(300_000);
       try {
         expect(node.address).to.equal(operator.address);
@@ -70,7 +75,7 @@ describe('startNode', () => {
         expect(peer.endpoint).to.equal(node.url);
         expect(await opts.peerRegistry.isActive(operator.address)).to.equal(true);
 
-        const put = await signedShardPut({ account: uploader, node: node.address, chainId: node.chainId }, { target, body });
+        const put = await assignedShardPut({ chain: opts.chain, ownerKey: uploaderKey, node: node.address }, { target, body });
         const res = await fetch(`${node.url}${put.path}`, put.init);
         expect(res.status).to.equal(201);
         expect(shardStoredSchema.parse(await res.json())).to.include({ size: 300_000, sha256: sha256Hex(body), created: true });
@@ -102,9 +107,10 @@ describe('startNode', () => {
       const opts = await options();
       const node = await startNode(opts);
       try {
-        const target = shardTarget();
+        const dealId = await openTestDeal(opts.chain, { ownerKey: uploaderKey, slots: 1, bytesPerSlot: 1n << 20n, durationEpochs: 4 });
+        const target = shardTarget({ fileId: dealId });
         const body = randomShard(50_000);
-        const put = await signedShardPut({ account: uploader, node: node.address, chainId: node.chainId }, { target, body, contentLength: 100_000 });
+        const put = await assignedShardPut({ chain: opts.chain, ownerKey: uploaderKey, node: node.address }, { target, body, contentLength: 100_000 });
         await new Promise<void>((resolve, reject) => {
           const socket = net.connect(node.port, '127.0.0.1', () => {
             const head = [
@@ -146,6 +152,18 @@ describe('startNode', () => {
       const error = await startNode({ ...opts, deployment: { ...opts.deployment, chainId: 1 } }).catch((e: unknown) => e);
       expect(error).to.be.instanceOf(ChainError);
       expect((error as ChainError).code).to.equal('CHAIN_MISMATCH');
+    });
+  });
+
+  describe('when the deployment has no Marketplace', () => {
+    it('refuses with ChainError DEPLOYMENT_MALFORMED', async () => {
+      const opts = await options();
+      const { Marketplace: _market, ...contracts } = opts.deployment.contracts;
+      const error = await startNode({ ...opts, deployment: { ...opts.deployment, contracts: contracts as typeof opts.deployment.contracts } }).catch(
+        (e: unknown) => e,
+      );
+      expect(error).to.be.instanceOf(ChainError);
+      expect((error as ChainError).code).to.equal('DEPLOYMENT_MALFORMED');
     });
   });
 

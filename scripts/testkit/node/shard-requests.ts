@@ -76,6 +76,8 @@ export async function signedShardPut(
     timestamp?: number;
     nonce?: Hex;
     contentLength?: number | null;
+    /** Further headers to send (not signed), e.g. the owner's `x-dhost-assignment`. */
+    headers?: Record<string, string>;
   },
 ): Promise<{ path: string; init: RequestInit & { headers: Record<string, string> } }> {
   const sent = params.path ?? shardPath(params.target);
@@ -93,6 +95,7 @@ export async function signedShardPut(
   );
   const length = params.contentLength === undefined ? params.body.byteLength : params.contentLength;
   if (length !== null) headers['content-length'] = String(length);
+  Object.assign(headers, params.headers);
   return { path: sent, init: { method: 'PUT', headers, body: params.body } };
 }
 

@@ -1,22 +1,39 @@
 import { expect } from 'chai';
+import hre from 'hardhat';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import { createNodeApp } from '../../../node/app';
 import { type NodeStore, openNodeStore } from '../../../node/store/open-node-store';
 import { randomFileId } from '../../../protocol/ids';
 import { errorBodySchema, fileHoldingsSchema } from '../../../protocol/wire';
-import { randomShard, scratchDir, sha256Hex, shardTarget, signedShardPut } from '../../../scripts/testkit/node/shard-requests';
+import { hardhatKey } from '../../../scripts/testkit/chain';
+import { assignedShardPut, chainDealDeps, fundOwners, type MarketChain, openTestDeal, startMarketChain } from '../../../scripts/testkit/node/market-chain';
+import { randomShard, scratchDir, sha256Hex, shardTarget } from '../../../scripts/testkit/node/shard-requests';
 
 describe('GET /files/:fileId', () => {
   const node = privateKeyToAccount(generatePrivateKey());
-  const uploader = privateKeyToAccount(generatePrivateKey());
+  const uploaderKey = hardhatKey(34);
+  const uploader = privateKeyToAccount(uploaderKey);
+  let chain: MarketChain;
   let dir: Awaited<ReturnType<typeof scratchDir>>;
   let nodeStore: NodeStore;
   let app: ReturnType<typeof createNodeApp>;
 
+  before(async () => {
+    chain = await startMarketChain(hre);
+    await fundOwners(chain, [uploaderKey]);
+  });
+  after(async () => {
+    await chain.close();
+  });
   beforeEach(async () => {
     dir = await scratchDir();
     nodeStore = await openNodeStore({ dataDir: dir.path });
-    app = createNodeApp({ ...nodeStore, identity: { address: node.address, chainId: 31337 }, limits: { capacityBytes: 1 << 20, maxShardBytes: 1 << 16 } });
+    app = createNodeApp({
+      ...nodeStore,
+      identity: { address: node.address, chainId: chain.chainId },
+      limits: { capacityBytes: 1 << 20, maxShardBytes: 1 << 16 },
+      ...chainDealDeps(chain),
+    });
   });
   afterEach(async () => {
     nodeStore.close();
@@ -34,7 +51,7 @@ describe('GET /files/:fileId', () => {
 
   describe('when the node holds columns of the file', () => {
     it('lists each slot with its column, owner, shards and bytes', async () => {
-      const fileId = randomFileId();
+      const fileId = await openTestDeal(chain, { ownerKey: uploaderKey, slots: 2, bytesPerSlot: 1n << 16n, durationEpochs: 4 });
       const bodies = [randomShard(100), randomShard(200), randomShard(50)];
       const targets = [
         shardTarget({ fileId, column: 1, index: 0 }),
@@ -42,7 +59,7 @@ describe('GET /files/:fileId', () => {
         shardTarget({ fileId, column: 0, index: 3 }),
       ];
       for (const [i, target] of targets.entries()) {
-        const put = await signedShardPut({ account: uploader, node: node.address, chainId: 31337 }, { target, body: bodies[i] });
+        const put = await assignedShardPut({ chain, ownerKey: uploaderKey, node: node.address }, { target, body: bodies[i] });
         expect((await app.request(put.path, put.init)).status).to.equal(201);
       }
       const res = await app.request(`/files/${fileId}`);

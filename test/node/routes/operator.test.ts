@@ -1,29 +1,52 @@
 import { expect } from 'chai';
+import hre from 'hardhat';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import { createNodeApp } from '../../../node/app';
 import { type NodeStore, openNodeStore } from '../../../node/store/open-node-store';
 import { shardPath } from '../../../protocol/column';
 import { errorBodySchema } from '../../../protocol/wire';
-import { randomShard, scratchDir, shardTarget, signedShardPut } from '../../../scripts/testkit/node/shard-requests';
+import { hardhatKey } from '../../../scripts/testkit/chain';
+import { assignedShardPut, chainDealDeps, fundOwners, type MarketChain, openTestDeal, startMarketChain } from '../../../scripts/testkit/node/market-chain';
+import { randomShard, scratchDir, shardTarget } from '../../../scripts/testkit/node/shard-requests';
 import { snapshotStore } from '../../../scripts/testkit/node/store-snapshot';
 
 const API_KEY = 'correct horse battery staple';
 
 describe('operator routes', () => {
   const node = privateKeyToAccount(generatePrivateKey());
-  const uploader = privateKeyToAccount(generatePrivateKey());
+  const uploaderKey = hardhatKey(36);
+  let chain: MarketChain;
   let dir: Awaited<ReturnType<typeof scratchDir>>;
   let nodeStore: NodeStore;
+  /** Deals opened on chain for the targets written so far (one per file id). */
+  const opened = new Set<string>();
 
   const appWith = (apiKey?: string) =>
-    createNodeApp({ ...nodeStore, identity: { address: node.address, chainId: 31337 }, limits: { capacityBytes: 1 << 20, maxShardBytes: 1 << 16 }, apiKey });
+    createNodeApp({
+      ...nodeStore,
+      identity: { address: node.address, chainId: chain.chainId },
+      limits: { capacityBytes: 1 << 20, maxShardBytes: 1 << 16 },
+      apiKey,
+      ...chainDealDeps(chain),
+    });
   const storeShard = async (app: ReturnType<typeof appWith>, target = shardTarget(), size = 100) => {
-    const put = await signedShardPut({ account: uploader, node: node.address, chainId: 31337 }, { target, body: randomShard(size) });
+    if (!opened.has(target.fileId)) {
+      await openTestDeal(chain, { ownerKey: uploaderKey, dealId: target.fileId, slots: target.column + 1, bytesPerSlot: 1n << 16n, durationEpochs: 4 });
+      opened.add(target.fileId);
+    }
+    const put = await assignedShardPut({ chain, ownerKey: uploaderKey, node: node.address }, { target, body: randomShard(size) });
     expect((await app.request(put.path, put.init)).status).to.equal(201);
     return target;
   };
   const code = async (res: Response) => errorBodySchema.parse(await res.json()).error.code;
 
+  before(async () => {
+    chain = await startMarketChain(hre);
+    await fundOwners(chain, [uploaderKey]);
+  });
+  after(async () => {
+    await chain.close();
+  });
   beforeEach(async () => {
     dir = await scratchDir();
     nodeStore = await openNodeStore({ dataDir: dir.path });
@@ -104,12 +127,11 @@ describe('operator routes', () => {
       expect(await code(res)).to.equal('SLOT_NOT_FOUND');
     });
 
-    it('lets another signer write a dropped slot afresh', async () => {
+    it('lets the deal owner write a dropped slot afresh', async () => {
       const app = appWith(API_KEY);
       const target = await storeShard(app);
       await app.request(`/slots/${target.slotId}`, { method: 'DELETE', headers: { authorization: `Bearer ${API_KEY}` } });
-      const other = privateKeyToAccount(generatePrivateKey());
-      const put = await signedShardPut({ account: other, node: node.address, chainId: 31337 }, { target, body: randomShard(10) });
+      const put = await assignedShardPut({ chain, ownerKey: uploaderKey, node: node.address }, { target, body: randomShard(10) });
       expect((await app.request(put.path, put.init)).status).to.equal(201);
     });
   });

@@ -1,47 +1,75 @@
 import { expect } from 'chai';
+import hre from 'hardhat';
 import type { Hono } from 'hono';
 import { type Hex, toHex } from 'viem';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import { createNodeApp } from '../../../node/app';
 import type { NodeEnv } from '../../../node/env';
+import { createChainDeals } from '../../../node/market/chain-deals';
 import { type NodeStore, openNodeStore } from '../../../node/store/open-node-store';
-import { shardPath } from '../../../protocol/column';
-import { randomFileId, slotIdOf } from '../../../protocol/ids';
+import { type ShardIndex, shardPath } from '../../../protocol/column';
+import { type FileId, randomFileId, slotIdOf } from '../../../protocol/ids';
 import { errorBodySchema, shardStoredSchema } from '../../../protocol/wire';
-import { randomShard, scratchDir, sha256Hex, shardTarget, signedShardPut } from '../../../scripts/testkit/node/shard-requests';
+import { hardhatKey } from '../../../scripts/testkit/chain';
+import { assignedShardPut, fundOwners, type MarketChain, openTestDeal, startMarketChain } from '../../../scripts/testkit/node/market-chain';
+import { shardTarget as anyShardTarget, randomShard, scratchDir, sha256Hex } from '../../../scripts/testkit/node/shard-requests';
 import { snapshotStore } from '../../../scripts/testkit/node/store-snapshot';
 
 const CHAIN_ID = 31337;
 const MAX_SHARD = 64 * 1024;
 const CAPACITY = 256 * 1024;
+const SLOTS = 8;
 
 describe('node shard routes', () => {
   const nodeAccount = privateKeyToAccount(generatePrivateKey());
-  const uploader = privateKeyToAccount(generatePrivateKey());
-  const other = privateKeyToAccount(generatePrivateKey());
+  const uploaderKey = hardhatKey(32);
+  const otherKey = hardhatKey(33);
+  const uploader = privateKeyToAccount(uploaderKey);
+  const other = privateKeyToAccount(otherKey);
+  let chain: MarketChain;
   let dir: Awaited<ReturnType<typeof scratchDir>>;
   let nodeStore: NodeStore;
   let app: Hono<NodeEnv>;
   let logged: string[];
+  /** A fresh deal of SLOTS slots per test; targets without a column take the next unused one. */
+  let dealId: FileId;
+  let nextColumn = 0;
+  const shardTarget = (p: { column?: number; index?: ShardIndex } = {}) =>
+    anyShardTarget({ fileId: dealId, column: p.column ?? nextColumn++ % SLOTS, index: p.index });
 
   const makeApp = (s: NodeStore) =>
     createNodeApp({
       ...s,
       identity: { address: nodeAccount.address, chainId: CHAIN_ID },
       limits: { capacityBytes: CAPACITY, maxShardBytes: MAX_SHARD },
+      deals: createChainDeals({ publicClient: chain.publicClient }, { market: chain.market }),
+      market: chain.market,
       log: (line) => logged.push(line),
     });
+  /** Who signs: the deal owner by default; a request made for another node or chain to build refusals. */
   const sign = (account = uploader, overrides: { node?: Hex; chainId?: number } = {}) => ({
-    account,
+    chain: { chainId: overrides.chainId ?? CHAIN_ID, market: chain.market },
+    ownerKey: uploaderKey,
     node: overrides.node ?? nodeAccount.address,
-    chainId: overrides.chainId ?? CHAIN_ID,
+    signerKey: account === other ? otherKey : uploaderKey,
   });
+  const signedShardPut = (who: ReturnType<typeof sign>, params: Omit<Parameters<typeof assignedShardPut>[1], 'signerKey'>) =>
+    assignedShardPut(who, { ...params, signerKey: who.signerKey });
 
+  before(async () => {
+    chain = await startMarketChain(hre);
+    await fundOwners(chain, [uploaderKey]);
+  });
+  after(async () => {
+    await chain.close();
+  });
   beforeEach(async () => {
     logged = [];
     dir = await scratchDir();
     nodeStore = await openNodeStore({ dataDir: dir.path });
     app = makeApp(nodeStore);
+    dealId = await openTestDeal(chain, { ownerKey: uploaderKey, slots: SLOTS, bytesPerSlot: 1n << 20n, durationEpochs: 10 });
+    nextColumn = 0;
   });
   afterEach(async () => {
     nodeStore.close();
@@ -167,14 +195,14 @@ describe('node shard routes', () => {
     });
   });
 
-  describe('when another signer writes a slot that has an owner', () => {
-    it('refuses with 403 and stores nothing', async () => {
+  describe('when another signer writes a slot of the deal', () => {
+    it('refuses with 403 NOT_DEAL_OWNER and stores nothing', async () => {
       const target = shardTarget({ index: 0 });
       const first = await signedShardPut(sign(), { target, body: randomShard(100) });
       await app.request(first.path, first.init);
       const before = await snapshotStore(nodeStore);
       const intruder = await signedShardPut(sign(other), { target: { ...target, index: 1 }, body: randomShard(100) });
-      await expectRefused(await app.request(intruder.path, intruder.init), 403, 'SLOT_OWNED_BY_OTHER');
+      await expectRefused(await app.request(intruder.path, intruder.init), 403, 'NOT_DEAL_OWNER');
       expect(await snapshotStore(nodeStore)).to.deep.equal(before);
     });
   });
@@ -407,11 +435,8 @@ describe('node shard routes', () => {
 
   describe('when shards of one slot arrive concurrently', () => {
     it('stores each of them once', async () => {
-      const fileId = randomFileId();
       const puts = await Promise.all(
-        Array.from({ length: 12 }, async (_, i) =>
-          signedShardPut(sign(), { target: shardTarget({ fileId, column: 3, index: i }), body: randomShard(1000 + i) }),
-        ),
+        Array.from({ length: 12 }, async (_, i) => signedShardPut(sign(), { target: shardTarget({ column: 3, index: i }), body: randomShard(1000 + i) })),
       );
       const statuses = await Promise.all(puts.map(async (p) => (await app.request(p.path, p.init)).status));
       expect(statuses).to.deep.equal(Array(12).fill(201));

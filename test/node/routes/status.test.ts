@@ -1,19 +1,30 @@
 import { expect } from 'chai';
+import hre from 'hardhat';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import { createNodeApp } from '../../../node/app';
 import { type NodeStore, openNodeStore } from '../../../node/store/open-node-store';
 import { PROTOCOL_VERSION } from '../../../protocol/config';
 import { healthSchema, nodeStatusSchema } from '../../../protocol/wire';
-import { randomShard, scratchDir, shardTarget, signedShardPut } from '../../../scripts/testkit/node/shard-requests';
+import { hardhatKey } from '../../../scripts/testkit/chain';
+import { assignedShardPut, chainDealDeps, fundOwners, type MarketChain, openTestDeal, startMarketChain } from '../../../scripts/testkit/node/market-chain';
+import { randomShard, scratchDir, shardTarget } from '../../../scripts/testkit/node/shard-requests';
 
 describe('GET /status and GET /health', () => {
   const node = privateKeyToAccount(generatePrivateKey());
-  const uploader = privateKeyToAccount(generatePrivateKey());
+  const uploaderKey = hardhatKey(35);
+  let chain: MarketChain;
   let dir: Awaited<ReturnType<typeof scratchDir>>;
   let nodeStore: NodeStore;
   let clock: number;
   let app: ReturnType<typeof createNodeApp>;
 
+  before(async () => {
+    chain = await startMarketChain(hre);
+    await fundOwners(chain, [uploaderKey]);
+  });
+  after(async () => {
+    await chain.close();
+  });
   beforeEach(async () => {
     dir = await scratchDir();
     nodeStore = await openNodeStore({ dataDir: dir.path });
@@ -24,6 +35,7 @@ describe('GET /status and GET /health', () => {
       limits: { capacityBytes: 10_000, maxShardBytes: 4096 },
       now: () => clock,
       startedAt: clock - 42_000,
+      ...chainDealDeps(chain),
     });
   });
   afterEach(async () => {
@@ -51,10 +63,11 @@ describe('GET /status and GET /health', () => {
 
   describe('when the node holds shards', () => {
     it('counts their slots, shards and bytes', async () => {
-      const target = shardTarget();
+      const fileId = await openTestDeal(chain, { ownerKey: uploaderKey, slots: 1, bytesPerSlot: 4096n, durationEpochs: 4 });
+      const target = shardTarget({ fileId });
       for (const index of [0, 1]) {
-        const put = await signedShardPut(
-          { account: uploader, node: node.address, chainId: 31337 },
+        const put = await assignedShardPut(
+          { chain: { chainId: 31337, market: chain.market }, ownerKey: uploaderKey, node: node.address },
           { target: { ...target, index }, body: randomShard(1000), timestamp: Math.floor(clock / 1000) },
         );
         expect((await app.request(put.path, put.init)).status).to.equal(201);

@@ -3,24 +3,37 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { expect } from 'chai';
+import hre from 'hardhat';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import { createNodeApp } from '../../../node/app';
 import { type NodeStore, openNodeStore } from '../../../node/store/open-node-store';
 import { shardPath } from '../../../protocol/column';
-import { randomShard, type ShardTarget, scratchDir, sha256Hex, shardTarget, signedShardPut } from '../../../scripts/testkit/node/shard-requests';
+import { hardhatKey } from '../../../scripts/testkit/chain';
+import { assignedShardPut, chainDealDeps, fundOwners, type MarketChain, openTestDeal, startMarketChain } from '../../../scripts/testkit/node/market-chain';
+import { randomShard, type ShardTarget, scratchDir, sha256Hex, shardTarget } from '../../../scripts/testkit/node/shard-requests';
 import { snapshotStore } from '../../../scripts/testkit/node/store-snapshot';
 
 const node = privateKeyToAccount(generatePrivateKey());
-const uploader = privateKeyToAccount(generatePrivateKey());
+const uploaderKey = hardhatKey(37);
 const limits = { capacityBytes: 1 << 30, maxShardBytes: 1 << 20 };
 
 describe('store recovery on open', () => {
   let dir: Awaited<ReturnType<typeof scratchDir>>;
   let nodeStore: NodeStore;
+  let chain: MarketChain;
+  /** Deals opened on chain for the file ids written so far. */
+  const opened = new Set<string>();
+  const openDealOf = async (target: ShardTarget) => {
+    if (opened.has(target.fileId)) return;
+    await openTestDeal(chain, { ownerKey: uploaderKey, dealId: target.fileId, slots: 8, bytesPerSlot: 1n << 26n, durationEpochs: 4 });
+    opened.add(target.fileId);
+  };
+  const writer = () => ({ chain, ownerKey: uploaderKey, node: node.address });
 
   const put = async (s: NodeStore, target: ShardTarget, body: Uint8Array) => {
-    const app = createNodeApp({ ...s, identity: { address: node.address, chainId: 31337 }, limits });
-    const req = await signedShardPut({ account: uploader, node: node.address, chainId: 31337 }, { target, body });
+    await openDealOf(target);
+    const app = createNodeApp({ ...s, identity: { address: node.address, chainId: chain.chainId }, limits, ...chainDealDeps(chain) });
+    const req = await assignedShardPut(writer(), { target, body });
     expect((await app.request(req.path, req.init)).status).to.equal(201);
   };
   const reopen = async () => {
@@ -29,6 +42,13 @@ describe('store recovery on open', () => {
     return nodeStore;
   };
 
+  before(async () => {
+    chain = await startMarketChain(hre);
+    await fundOwners(chain, [uploaderKey]);
+  });
+  after(async () => {
+    await chain.close();
+  });
   beforeEach(async () => {
     dir = await scratchDir();
     nodeStore = await openNodeStore({ dataDir: dir.path });
@@ -45,7 +65,7 @@ describe('store recovery on open', () => {
       for (const [i, t] of targets.entries()) await put(nodeStore, t, bodies[i]);
       const reopened = await reopen();
       expect(reopened.recovery).to.deep.equal({ tmpRemoved: 0, rowsDropped: 0, filesDropped: 0, slotsDropped: 0 });
-      const app = createNodeApp({ ...reopened, identity: { address: node.address, chainId: 31337 }, limits });
+      const app = createNodeApp({ ...reopened, identity: { address: node.address, chainId: chain.chainId }, limits, ...chainDealDeps(chain) });
       for (const [i, t] of targets.entries()) {
         const res = await app.request(shardPath(t));
         expect(Buffer.from(await res.arrayBuffer()).equals(Buffer.from(bodies[i]))).to.equal(true);
@@ -120,10 +140,11 @@ describe('store recovery on open', () => {
       this.timeout(120_000);
       const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', '-e', CHILD_SCRIPT], {
         cwd: path.resolve(__dirname, '../../..'),
-        env: { ...process.env, DATA_DIR: dir.path, NODE_ADDRESS: node.address, TS_NODE_TRANSPILE_ONLY: '1' },
+        env: { ...process.env, DATA_DIR: dir.path, NODE_ADDRESS: node.address, RPC_URL: chain.rpcUrl, MARKET: chain.market, TS_NODE_TRANSPILE_ONLY: '1' },
         stdio: ['ignore', 'pipe', 'inherit'],
       });
       nodeStore.close();
+      const dealId = (await openTestDeal(chain, { ownerKey: uploaderKey, slots: 6, bytesPerSlot: 1n << 30n, durationEpochs: 4 })) as ShardTarget['fileId'];
       const acknowledged: { target: ShardTarget; sha256: string }[] = [];
       try {
         const port = await new Promise<number>((resolve, reject) => {
@@ -136,9 +157,9 @@ describe('store recovery on open', () => {
         let stop = false;
         const worker = async (w: number) => {
           for (let i = 0; !stop; i++) {
-            const target = shardTarget({ column: w, index: i });
+            const target = shardTarget({ fileId: dealId, column: w, index: i });
             const body = randomShard(64 * 1024 + ((i * 997) % 4096));
-            const req = await signedShardPut({ account: uploader, node: node.address, chainId: 31337 }, { target, body });
+            const req = await assignedShardPut(writer(), { target, body });
             try {
               const res = await fetch(`http://127.0.0.1:${port}${req.path}`, req.init);
               if (res.status === 201) acknowledged.push({ target, sha256: sha256Hex(body) });
@@ -175,14 +196,19 @@ describe('store recovery on open', () => {
   });
 });
 
-// The child opens the store and serves the node's HTTP app, as `startNode` does without a chain.
+// The child opens the store and serves the node's HTTP app, as \`startNode\` does (deals read from the test chain).
 const CHILD_SCRIPT = `
 const { serve } = require('@hono/node-server');
+const { createPublicClient, http } = require('viem');
 const { openNodeStore } = require('./node/store/open-node-store');
 const { createNodeApp } = require('./node/app');
+const { createChainDeals } = require('./node/market/chain-deals');
 (async () => {
   const nodeStore = await openNodeStore({ dataDir: process.env.DATA_DIR });
-  const app = createNodeApp({ ...nodeStore, identity: { address: process.env.NODE_ADDRESS, chainId: 31337 }, limits: { capacityBytes: 1 << 30, maxShardBytes: 1 << 20 } });
+  const publicClient = createPublicClient({ transport: http(process.env.RPC_URL) });
+  const market = process.env.MARKET;
+  const deals = createChainDeals({ publicClient }, { market });
+  const app = createNodeApp({ ...nodeStore, identity: { address: process.env.NODE_ADDRESS, chainId: 31337 }, limits: { capacityBytes: 1 << 30, maxShardBytes: 1 << 20 }, deals, market });
   const server = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: 0 }, (info) => console.log('PORT ' + info.port));
 })();
 `;

@@ -10,7 +10,11 @@ describe('protocol/chain/deployment', () => {
   const deployment = {
     chainId: 31337,
     blockNumber: 3,
-    contracts: { RewardToken: '0x5FbDB2315678afecb367f032d93F642f64180aa3', PeerRegistry: '0xe7f1725E7734CE288F8367e1Bb143E90bb3F0512' },
+    contracts: {
+      RewardToken: '0x5FbDB2315678afecb367f032d93F642f64180aa3',
+      PeerRegistry: '0xe7f1725E7734CE288F8367e1Bb143E90bb3F0512',
+      Marketplace: '0x9fE46736679d2D9a65F0992F2272dE9f3c7fa6e0',
+    },
   } as const;
 
   beforeEach(() => {
@@ -40,7 +44,11 @@ describe('protocol/chain/deployment', () => {
   for (const [label, text] of [
     ['not JSON', '{'],
     ['no contracts', '{"chainId":1,"blockNumber":0}'],
-    ['a bad address', '{"chainId":1,"blockNumber":0,"contracts":{"RewardToken":"0x12","PeerRegistry":"0x12"}}'],
+    ['a bad address', '{"chainId":1,"blockNumber":0,"contracts":{"RewardToken":"0x12","PeerRegistry":"0x12","Marketplace":"0x12"}}'],
+    [
+      'no Marketplace',
+      JSON.stringify({ ...deployment, contracts: { RewardToken: deployment.contracts.RewardToken, PeerRegistry: deployment.contracts.PeerRegistry } }),
+    ],
     ['a negative block', JSON.stringify({ ...deployment, blockNumber: -1 })],
   ] as const) {
     it(`refuses a file with ${label} as DEPLOYMENT_MALFORMED`, async () => {

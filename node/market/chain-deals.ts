@@ -1,0 +1,45 @@
+import type { Address, Chain, Hex, PublicClient, Transport } from 'viem';
+import { type DealView, marketAbi, readDeal } from '../../protocol/chain/market';
+
+/** What the node asks the chain about deals when it accepts a write. */
+export interface DealSource {
+  /** The deal, or undefined when the chain knows no deal with that id. */
+  getDeal(dealId: Hex): Promise<DealView | undefined>;
+  /** The Marketplace's current epoch. */
+  currentEpoch(): Promise<bigint>;
+}
+
+/**
+ * A `DealSource` reading the Marketplace with standard `eth_call`s, caching each answer for
+ * `ttlMs` (default 3 s) so that a burst of shard PUTs for one deal costs one round trip; concurrent
+ * asks share the pending call. Failures are not cached.
+ *
+ * @example
+ * const deals = createChainDeals({ publicClient }, { market: deployment.contracts.Marketplace });
+ * const deal = await deals.getDeal(dealId);
+ */
+export function createChainDeals(
+  deps: { publicClient: Pick<PublicClient<Transport, Chain | undefined>, 'readContract'>; now?: () => number },
+  params: { market: Address; ttlMs?: number },
+): DealSource {
+  const now = deps.now ?? Date.now;
+  const ttlMs = params.ttlMs ?? 3_000;
+  const cache = new Map<string, { at: number; value: Promise<unknown> }>();
+  const cached = <T>(key: string, load: () => Promise<T>): Promise<T> => {
+    const hit = cache.get(key);
+    if (hit && now() - hit.at < ttlMs) return hit.value as Promise<T>;
+    // Bounded: drop expired entries whenever the map grows past a few hundred deals.
+    if (cache.size > 512) for (const [k, v] of cache) if (now() - v.at >= ttlMs) cache.delete(k);
+    const value = load();
+    cache.set(key, { at: now(), value });
+    value.catch(() => {
+      if (cache.get(key)?.value === value) cache.delete(key);
+    });
+    return value;
+  };
+  return {
+    getDeal: (dealId) => cached(`deal:${dealId.toLowerCase()}`, () => readDeal(deps, { market: params.market, dealId })),
+    currentEpoch: () =>
+      cached('epoch', () => deps.publicClient.readContract({ address: params.market, abi: marketAbi, functionName: 'currentEpoch' }) as Promise<bigint>),
+  };
+}

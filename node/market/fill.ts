@@ -1,0 +1,162 @@
+import {
+  type Address,
+  BaseError,
+  bytesToHex,
+  type Chain,
+  ContractFunctionRevertedError,
+  type Hex,
+  hexToBytes,
+  type PrivateKeyAccount,
+  type PublicClient,
+  type Transport,
+  type WalletClient,
+} from 'viem';
+import { marketAbi, readSlot, SLOT_STATE } from '../../protocol/chain/market';
+import type { FileId } from '../../protocol/ids';
+import { createKeccakHasher, proofOfLeaves, SegmentTreeBuilder, slotRootLeaf } from '../../protocol/merkle';
+import type { MarketState } from '../store/market-state';
+import type { SlotIndex } from '../store/slot-index';
+import type { SlotStore } from '../store/slot-store';
+import { readSlotBytes, slotLayout } from './slot-bytes';
+
+/** The node's chain access for marketplace work: reads, and transactions signed by the operator key. */
+export interface MarketChainDeps {
+  publicClient: PublicClient<Transport, Chain>;
+  walletClient: WalletClient<Transport, Chain, PrivateKeyAccount>;
+  account: PrivateKeyAccount;
+}
+
+/** Tree level kept per slot for proofs: one node per 2^8 segments (128 KiB), as DESIGN.md says. */
+export const KEPT_LEVEL = 8;
+
+/** The largest block range asked in one `eth_getLogs` (public endpoints cap ranges). */
+const MAX_LOG_RANGE = 5_000n;
+
+/**
+ * Reads `DealRootCommitted` logs from the block after the stored cursor (or `fromBlock` on the first
+ * run) to the head, with standard `eth_getLogs`, and records, for every slot of those deals that
+ * this node holds, the committed slot root and its proof in the deal root. Advances the cursor
+ * after each range, so a restart resumes where it stopped. Returns how many slots it recorded.
+ *
+ * @example
+ * await scanRootCommits({ publicClient, index, market }, { marketAddress, fromBlock: BigInt(deployment.blockNumber) });
+ */
+export async function scanRootCommits(
+  deps: {
+    publicClient: Pick<PublicClient<Transport, Chain>, 'getBlockNumber' | 'getContractEvents'>;
+    index: Pick<SlotIndex, 'slotsOfFile'>;
+    market: MarketState;
+  },
+  p: { marketAddress: Address; fromBlock: bigint },
+): Promise<number> {
+  const head = await deps.publicClient.getBlockNumber();
+  let from = (deps.market.cursor() ?? p.fromBlock - 1n) + 1n;
+  let recorded = 0;
+  const keccak = await createKeccakHasher();
+  while (from <= head) {
+    const to = from + MAX_LOG_RANGE - 1n < head ? from + MAX_LOG_RANGE - 1n : head;
+    const logs = await deps.publicClient.getContractEvents({
+      address: p.marketAddress,
+      abi: marketAbi,
+      eventName: 'DealRootCommitted',
+      fromBlock: from,
+      toBlock: to,
+      strict: true,
+    });
+    for (const log of logs) {
+      const dealId = log.args.id.toLowerCase() as FileId;
+      const held = deps.index.slotsOfFile(dealId);
+      if (held.length === 0) continue;
+      const slotRoots = log.args.slotRoots as readonly Hex[];
+      const leaves = slotRoots.map((root, column) => slotRootLeaf(keccak, column, hexToBytes(root)));
+      for (const slot of held) {
+        if (slot.column >= slotRoots.length) continue;
+        deps.market.recordCommit({
+          slotId: slot.slotId,
+          dealId,
+          column: slot.column,
+          slotRoot: slotRoots[slot.column],
+          rootProof: proofOfLeaves(keccak, leaves, slot.column).map((node) => bytesToHex(node)),
+          segmentCount: Number(log.args.segmentCount),
+        });
+        recorded++;
+      }
+    }
+    deps.market.setCursor(to);
+    from = to + 1n;
+  }
+  return recorded;
+}
+
+/**
+ * Fills every committed slot this node holds: rebuilds the slot's segment tree from the bytes on
+ * disk (shards 0..n−1 then the manifest; skipped while incomplete), checks its root and segment
+ * count against what the owner committed (a mismatch is logged and never filled), sends
+ * `fillSlot` with the owner's stored assignment, and keeps the tree's kept level for proofs. A slot
+ * the chain already shows filled by this node (a restart after the transaction) is only recorded.
+ * A fill refused on chain (a revert) is logged and marked `failed`; other failures are retried on the next call.
+ *
+ * @example
+ * await fillCommittedSlots({ chain, index, store, market, log }, { marketAddress });
+ */
+export async function fillCommittedSlots(
+  deps: {
+    chain: MarketChainDeps;
+    index: Pick<SlotIndex, 'shardsOf' | 'getSlot'>;
+    store: Pick<SlotStore, 'shardPath'>;
+    market: MarketState;
+    log: (line: string) => void;
+  },
+  p: { marketAddress: Address; signal?: AbortSignal },
+): Promise<void> {
+  for (const row of deps.market.inState('committed')) {
+    p.signal?.throwIfAborted();
+    const layout = slotLayout(deps, { slotId: row.slotId });
+    const slot = deps.index.getSlot(row.slotId);
+    if (!layout || !slot) continue; // not all of the column has arrived (yet)
+    const builder = await SegmentTreeBuilder.create({ keptLevel: KEPT_LEVEL });
+    for await (const piece of readSlotBytes(deps, { slotId: row.slotId, layout })) builder.write(piece);
+    const tree = builder.finish();
+    const root = bytesToHex(tree.root);
+    if (root !== row.slotRoot.toLowerCase() || tree.segmentCount !== row.segmentCount) {
+      deps.log(
+        `slot ${row.slotId} (deal ${row.dealId}, column ${row.column}): the committed root ${row.slotRoot} (${row.segmentCount} segments) is not the root of what this node received, ${root} (${tree.segmentCount} segments); not filling`,
+      );
+      deps.market.setState(row.slotId, 'mismatch');
+      continue;
+    }
+    const kept = { keptLevel: tree.keptLevel, keptNodes: tree.keptNodes };
+    const onChain = await readSlot(deps.chain, { market: p.marketAddress, slotId: row.slotId });
+    if (onChain.state === SLOT_STATE.Filled && onChain.peer === deps.chain.account.address) {
+      deps.market.markFilled(row.slotId, kept);
+      continue;
+    }
+    if (!slot.assignment) {
+      deps.log(`slot ${row.slotId}: no assignment stored with it; cannot fill`);
+      deps.market.setState(row.slotId, 'failed');
+      continue;
+    }
+    try {
+      const { request } = await deps.chain.publicClient.simulateContract({
+        account: deps.chain.account,
+        address: p.marketAddress,
+        abi: marketAbi,
+        functionName: 'fillSlot',
+        args: [row.dealId, row.column, row.slotRoot, row.rootProof, slot.assignment.deadline, slot.assignment.signature],
+      });
+      const hash = await deps.chain.walletClient.writeContract(request);
+      const receipt = await deps.chain.publicClient.waitForTransactionReceipt({ hash });
+      if (receipt.status !== 'success') throw new Error(`fillSlot transaction ${hash} reverted`);
+    } catch (error) {
+      const reverted = error instanceof BaseError && error.walk((e) => e instanceof ContractFunctionRevertedError) !== null;
+      deps.log(
+        `slot ${row.slotId}: fillSlot ${reverted ? 'refused' : 'failed, will retry'}: ${error instanceof BaseError ? error.shortMessage : String(error)}`,
+      );
+      // A revert is the chain's answer (expired assignment, slot taken, deal over): not retried.
+      if (reverted) deps.market.setState(row.slotId, 'failed');
+      continue;
+    }
+    deps.market.markFilled(row.slotId, kept);
+    deps.log(`filled slot ${row.slotId} (deal ${row.dealId}, column ${row.column}, ${tree.segmentCount} segments)`);
+  }
+}

@@ -1,0 +1,121 @@
+import { type Address, BaseError, bytesToHex, ContractFunctionRevertedError, type Hex } from 'viem';
+import { marketAbi, readDeal, readSlot, SLOT_STATE } from '../../protocol/chain/market';
+import { createKeccakHasher, depthOf, proveSegment, SEGMENT_BYTES } from '../../protocol/merkle';
+import type { MarketState } from '../store/market-state';
+import type { SlotIndex } from '../store/slot-index';
+import type { SlotStore } from '../store/slot-store';
+import type { MarketChainDeps } from './fill';
+import { readSlotRange, slotLayout } from './slot-bytes';
+
+/** Claim a filled slot's pay every this many epochs (and at once after its deal ended). */
+export const CLAIM_EVERY_EPOCHS = 4n;
+
+const errorText = (error: unknown) => (error instanceof BaseError ? error.shortMessage : error instanceof Error ? error.message : String(error));
+const isRevert = (error: unknown) => error instanceof BaseError && error.walk((e) => e instanceof ContractFunctionRevertedError) !== null;
+
+/**
+ * One round of the prover, safe to run at any time and after any restart (it reads what to do from
+ * the chain and the node's database):
+ * 1. fixes the seed block of the next epoch when nobody has (this transaction also makes a block,
+ *    so seeds become recordable on a chain where blocks are rare);
+ * 2. records the current epoch's seed when its block is fixed, mined and within 256 blocks;
+ * 3. for every slot this node filled that is challenged in the current epoch and not yet proven,
+ *    builds the proof from disk (kept tree level + the challenged group's bytes) and submits it;
+ *    a slot whose bytes are gone cannot be proven: that is logged;
+ * 4. claims settled pay every few epochs and after the deal's end; once the chain shows the slot
+ *    finished (collateral released), deletes its data and marks it done.
+ *
+ * @example
+ * await proveRound({ chain, index, store, market, log }, { marketAddress });
+ */
+export async function proveRound(
+  deps: {
+    chain: MarketChainDeps;
+    index: Pick<SlotIndex, 'shardsOf' | 'deleteSlot'>;
+    store: Pick<SlotStore, 'shardPath' | 'removeSlot'>;
+    market: MarketState;
+    log: (line: string) => void;
+  },
+  p: { marketAddress: Address; signal?: AbortSignal },
+): Promise<void> {
+  const { publicClient } = deps.chain;
+  const read = <T>(functionName: string, args: readonly unknown[] = []) =>
+    publicClient.readContract({ address: p.marketAddress, abi: marketAbi, functionName, args } as never) as Promise<T>;
+  const send = async (functionName: string, args: readonly unknown[] = []): Promise<boolean> => {
+    try {
+      const { request } = await publicClient.simulateContract({
+        account: deps.chain.account,
+        address: p.marketAddress,
+        abi: marketAbi,
+        functionName,
+        args,
+      } as never);
+      const hash = await deps.chain.walletClient.writeContract(request as never);
+      const receipt = await publicClient.waitForTransactionReceipt({ hash });
+      if (receipt.status !== 'success') throw new Error(`${functionName} transaction ${hash} reverted`);
+      return true;
+    } catch (error) {
+      deps.log(`${functionName}(${args.map(String).join(', ')}) ${isRevert(error) ? 'refused' : 'failed'}: ${errorText(error)}`);
+      return false;
+    }
+  };
+
+  const epoch = await read<bigint>('currentEpoch');
+  if ((await read<bigint>('seedBlockOf', [epoch + 1n])) === 0n) await send('fixSeedBlock');
+  if ((await read<Hex>('seedOf', [epoch])) === `0x${'0'.repeat(64)}`) {
+    const seedBlock = await read<bigint>('seedBlockOf', [epoch]);
+    const head = await publicClient.getBlockNumber();
+    // The recording transaction lands in head + 1 or later, which must be after N and within 256.
+    if (seedBlock !== 0n && seedBlock <= head && head < seedBlock + 256n) await send('recordSeed', [epoch]);
+  }
+
+  const missingWindow = BigInt((await read<{ missingWindowEpochs: number }>('config')).missingWindowEpochs);
+  const keccak = await createKeccakHasher();
+  for (const row of deps.market.inState('filled')) {
+    p.signal?.throwIfAborted();
+    const [challenged, segmentIndex] = await read<readonly [boolean, bigint]>('challengeOf', [row.slotId, epoch]);
+    if (challenged && !(await read<boolean>('isProven', [row.slotId, epoch]))) {
+      try {
+        const layout = slotLayout(deps, { slotId: row.slotId });
+        if (!layout || !row.tree) throw new Error('the slot’s shards are no longer all in the index');
+        const level = Math.min(row.tree.keptLevel, depthOf(row.segmentCount));
+        const groupSegments = 2 ** level;
+        const first = Math.floor(Number(segmentIndex) / groupSegments) * groupSegments;
+        const group = await readSlotRange(deps, { slotId: row.slotId, layout, start: first * SEGMENT_BYTES, length: groupSegments * SEGMENT_BYTES });
+        const { segment, proof } = proveSegment(keccak, {
+          segmentCount: row.segmentCount,
+          keptLevel: row.tree.keptLevel,
+          keptNodes: row.tree.keptNodes,
+          group,
+          index: Number(segmentIndex),
+        });
+        if (await send('submitProof', [row.slotId, bytesToHex(segment), proof.map((n) => bytesToHex(n))])) {
+          deps.log(`proved slot ${row.slotId} for epoch ${epoch} (segment ${segmentIndex})`);
+        }
+      } catch (error) {
+        deps.log(`cannot prove slot ${row.slotId} for epoch ${epoch} (segment ${segmentIndex}): ${errorText(error)}`);
+      }
+    }
+
+    const slot = await readSlot(deps.chain, { market: p.marketAddress, slotId: row.slotId });
+    if (slot.state === SLOT_STATE.Filled) {
+      const deal = await readDeal(deps.chain, { market: p.marketAddress, dealId: row.dealId });
+      const ended = deal === undefined || deal.cancelled || epoch >= deal.endEpoch;
+      const endEpoch = deal ? deal.endEpoch : epoch;
+      // After the end: claim what is unsettled, then once more when the last missing window closes (collateral back).
+      const finishable = ended && (slot.settledThrough + 1n < endEpoch || epoch >= endEpoch + missingWindow);
+      if (finishable || epoch > slot.settledThrough + CLAIM_EVERY_EPOCHS) await send('claim', [row.slotId]);
+    }
+    const after = slot.state === SLOT_STATE.Filled ? await readSlot(deps.chain, { market: p.marketAddress, slotId: row.slotId }) : slot;
+    if (
+      after.state === SLOT_STATE.Finished ||
+      after.state === SLOT_STATE.Freed ||
+      (after.state !== SLOT_STATE.Filled && after.peer !== deps.chain.account.address)
+    ) {
+      deps.index.deleteSlot(row.slotId);
+      await deps.store.removeSlot(row.slotId);
+      deps.market.setState(row.slotId, 'done');
+      deps.log(`slot ${row.slotId} is ${after.state === SLOT_STATE.Finished ? 'finished' : 'no longer ours'}: its data was deleted`);
+    }
+  }
+}

@@ -1,0 +1,138 @@
+import { expect } from 'chai';
+import hre from 'hardhat';
+import type { Hex } from 'viem';
+import { privateKeyToAccount } from 'viem/accounts';
+import { type RunningNode, startNode } from '../../../node/start-node';
+import { openNodeStore } from '../../../node/store/open-node-store';
+import { readSlot, SLOT_STATE } from '../../../protocol/chain/market';
+import { type FileId, slotIdOf } from '../../../protocol/ids';
+import { hardhatKey } from '../../../scripts/testkit/chain';
+import {
+  columnRoot,
+  commitTestRoot,
+  type DealWriter,
+  eventually,
+  fundOwners,
+  laterNow,
+  type MarketChain,
+  openTestDeal,
+  startMarketChain,
+  uploadColumn,
+} from '../../../scripts/testkit/node/market-chain';
+import { randomShard, scratchDir } from '../../../scripts/testkit/node/shard-requests';
+
+describe('node/market/fill: a node fills its slot once the deal root is committed', () => {
+  const ownerKey = hardhatKey(40);
+  const operatorKey = hardhatKey(41);
+  const operator = privateKeyToAccount(operatorKey).address;
+  let chain: MarketChain;
+  let dir: Awaited<ReturnType<typeof scratchDir>>;
+  let node: RunningNode | undefined;
+  let logged: string[];
+  let writer: DealWriter;
+
+  const start = async () =>
+    startNode({
+      dataDir: dir.path,
+      port: 0,
+      capacityBytes: 1 << 26,
+      privateKey: operatorKey,
+      rpcUrl: chain.rpcUrl,
+      deployment: chain.deployment,
+      marketIntervalMs: 50,
+      log: (line) => logged.push(line),
+    });
+  /** Opens a two-slot deal, uploads column 0 to the node, and returns the roots of both columns. */
+  const dealWithColumn0 = async () => {
+    const dealId = await openTestDeal(chain, { ownerKey, slots: 2, bytesPerSlot: 1n << 20n, durationEpochs: 4 });
+    const shards = [randomShard(70_000), randomShard(70_000)];
+    const manifest = randomShard(900);
+    const deadline = (await laterNow(chain)) + 86_400n;
+    const mine = await uploadColumn(writer, { url: node!.url, dealId, column: 0, shards, manifest, deadline });
+    const theirs = await columnRoot([randomShard(70_000), randomShard(70_000), randomShard(900)]);
+    return { dealId, mine, theirs };
+  };
+  const slotState = (dealId: FileId) => readSlot(chain, { market: chain.market, slotId: slotIdOf(dealId, 0) });
+
+  before(async () => {
+    chain = await startMarketChain(hre);
+    await fundOwners(chain, [ownerKey, operatorKey]);
+    writer = { chain, ownerKey, node: operator };
+  });
+  after(async () => {
+    await chain.close();
+  });
+  beforeEach(async () => {
+    dir = await scratchDir();
+    logged = [];
+    node = await start();
+  });
+  afterEach(async () => {
+    await node?.stop();
+    node = undefined;
+    await dir.remove();
+  });
+
+  describe('when the committed root is the root of what the node received', () => {
+    it('fills the slot on chain and keeps the tree, across a restart', async () => {
+      const { dealId, mine, theirs } = await dealWithColumn0();
+      await commitTestRoot(chain, { ownerKey, dealId, slotRoots: [mine.root, theirs.root], segmentCount: mine.segmentCount });
+      const slot = await eventually('the slot is filled', async () => {
+        const s = await slotState(dealId);
+        return s.state === SLOT_STATE.Filled ? s : undefined;
+      });
+      expect(slot.peer).to.equal(operator);
+      expect(slot.column).to.equal(0);
+
+      await node!.stop();
+      node = undefined;
+      const store = await openNodeStore({ dataDir: dir.path });
+      try {
+        const row = store.market.get(slotIdOf(dealId, 0));
+        expect(row?.state).to.equal('filled');
+        expect(row?.slotRoot).to.equal(mine.root);
+        expect(row?.segmentCount).to.equal(mine.segmentCount);
+        expect(row?.tree?.keptLevel).to.equal(8);
+        expect(row?.tree?.keptNodes).to.have.length(Math.ceil(mine.segmentCount / 256));
+        expect(typeof store.market.cursor()).to.equal('bigint');
+      } finally {
+        store.close();
+      }
+      // Restarted, the node resumes from its cursor: it fills a new deal and does nothing more about the first.
+      logged = [];
+      node = await start();
+      const next = await dealWithColumn0();
+      await commitTestRoot(chain, { ownerKey, dealId: next.dealId, slotRoots: [next.mine.root, next.theirs.root], segmentCount: next.mine.segmentCount });
+      await eventually('the new slot is filled', async () => ((await slotState(next.dealId)).state === SLOT_STATE.Filled ? true : undefined));
+      expect(logged.filter((l) => l.includes(dealId))).to.deep.equal([]);
+    });
+  });
+
+  describe('when the committed root is not the root of what the node received', () => {
+    it('logs the mismatch and does not fill', async () => {
+      const { dealId, theirs } = await dealWithColumn0();
+      const wrong = await columnRoot([randomShard(70_000), randomShard(70_000), randomShard(900)]);
+      await commitTestRoot(chain, { ownerKey, dealId, slotRoots: [wrong.root, theirs.root], segmentCount: wrong.segmentCount });
+      await eventually('the mismatch is logged', async () => (logged.some((l) => /is not the root of what this node received/.test(l)) ? true : undefined));
+      expect((await slotState(dealId)).state).to.equal(SLOT_STATE.Empty);
+    });
+  });
+
+  describe('when the node holds no slot of a committed deal', () => {
+    it('ignores it', async () => {
+      const dealId = await openTestDeal(chain, { ownerKey, slots: 1, bytesPerSlot: 1n << 20n, durationEpochs: 4 });
+      const other = await columnRoot([randomShard(1000)]);
+      await commitTestRoot(chain, { ownerKey, dealId, slotRoots: [other.root as Hex], segmentCount: other.segmentCount });
+      const marker = await dealWithColumn0();
+      await commitTestRoot(chain, {
+        ownerKey,
+        dealId: marker.dealId,
+        slotRoots: [marker.mine.root, marker.theirs.root],
+        segmentCount: marker.mine.segmentCount,
+      });
+      await eventually('a later slot is filled', async () => ((await slotState(marker.dealId)).state === SLOT_STATE.Filled ? true : undefined));
+      expect((await slotState(dealId)).state).to.equal(SLOT_STATE.Empty);
+      expect(logged.filter((l) => l.includes(dealId))).to.deep.equal([]);
+    });
+  });
+});
