@@ -23,7 +23,7 @@ export type Command = (io: CommandIo, args: string[]) => Promise<number>;
 const COMMANDS: Record<string, { run: Command; summary: string }> = {
   devnet: { run: devnetCommand, summary: 'local chain + deployment + eight peer nodes (npm start)' },
   deploy: { run: deployCommand, summary: 'deploy the contracts to DHOST_RPC_URL with DHOST_PRIVATE_KEY' },
-  node: { run: nodeCommand, summary: 'run a peer node: --port P --data DIR [--capacity SIZE] [--stake AMOUNT] [--endpoint URL]' },
+  node: { run: nodeCommand, summary: 'run a peer node: --port P --data DIR [--capacity SIZE] [--stake AMOUNT] [--endpoint URL]; `node status [--json]`' },
   upload: { run: uploadCommand, summary: 'upload FILE [--replicas N] [--epochs N] [--chunk-size SIZE] [--json]; opens a deal, prints the handle last' },
   download: { run: downloadCommand, summary: 'download HANDLE -o PATH' },
   ls: { run: lsCommand, summary: 'your uploads and their handles [--json]' },

@@ -35,7 +35,7 @@ export async function userContext(settings: Settings, hooks: { onNewKey?: (file:
     master: masterFromPrivateKey(privateKey),
     keystore,
     connection,
-    peers: chainPeerSource({ publicClient: connection.publicClient, registry: connection.deployment.contracts.PeerRegistry }),
+    peers: chainPeerSource({ publicClient: connection.publicClient, registry: connection.deployment.contracts.PeerRegistry, market }),
     marketplace: { publicClient: connection.publicClient, walletClient, market, token: connection.deployment.contracts.RewardToken },
   };
 }

@@ -60,7 +60,7 @@ export {
   manifestSchema,
   shardHashesOf,
 } from './manifest';
-export { chainPeerSource, type PeerSource, staticPeerSource } from './peer-source';
+export { chainPeerSource, hasRepeatedMisses, type PeerSource, staticPeerSource } from './peer-source';
 export { type PlacedPeer, type Placement, placeColumns } from './placement';
 export type { OnProgress, Progress } from './progress';
 export { getHoldings } from './transport/get-holdings';

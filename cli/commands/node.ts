@@ -1,5 +1,6 @@
 import path from 'node:path';
-import { startNode } from '../../node';
+import { privateKeyToAccount } from 'viem/accounts';
+import { readNodeStatus, startNode } from '../../node';
 import { COMMON_OPTIONS, parseCommandArgs } from '../args';
 import { UsageError } from '../errors';
 import type { CommandIo } from '../main';
@@ -16,6 +17,7 @@ import { parseSize, parseTokenAmount } from '../sizes';
  * DHOST_PRIVATE_KEY=0x… dhost node --port 7001 --data ./node1 --capacity 100GiB --endpoint https://node1.example.org
  */
 export async function nodeCommand(io: CommandIo, args: string[]): Promise<number> {
+  if (args[0] === 'status') return nodeStatusCommand(io, args.slice(1));
   const { values } = parseCommandArgs(args, {
     ...COMMON_OPTIONS,
     port: { type: 'string' },
@@ -56,5 +58,48 @@ export async function nodeCommand(io: CommandIo, args: string[]): Promise<number
     else io.signal.addEventListener('abort', () => resolve(), { once: true });
   });
   await node.stop();
+  return 0;
+}
+
+/**
+ * `dhost node status [--json] [--address 0x…]`: the node's standing read from the chain — stake,
+ * slots, proofs submitted and missed, rewards accrued and claimed, bytes held. The address is the
+ * operator key's (`DHOST_PRIVATE_KEY`) unless `--address` names another peer.
+ *
+ * @example
+ * DHOST_PRIVATE_KEY=0x… dhost node status --json
+ */
+export async function nodeStatusCommand(io: CommandIo, args: string[]): Promise<number> {
+  const { values } = parseCommandArgs(args, { ...COMMON_OPTIONS, address: { type: 'string' } });
+  const settings = resolveSettings(values, io.env);
+  let address: `0x${string}`;
+  if (values.address) {
+    if (!/^0x[0-9a-fA-F]{40}$/.test(values.address)) throw new UsageError('--address must be 0x followed by 40 hex digits');
+    address = values.address as `0x${string}`;
+  } else if (settings.privateKey) {
+    address = privateKeyToAccount(settings.privateKey).address;
+  } else {
+    throw new UsageError('node status needs DHOST_PRIVATE_KEY (the operator key) or --address');
+  }
+  const { publicClient, deployment } = await connect(settings);
+  const status = await readNodeStatus(
+    { publicClient },
+    { address, market: deployment.contracts.Marketplace, registry: deployment.contracts.PeerRegistry, fromBlock: BigInt(deployment.blockNumber) },
+  );
+  if (values.json) {
+    io.stdout.write(`${JSON.stringify({ address, ...status })}\n`);
+    return 0;
+  }
+  const tokens = (wei: string) => `${(Number(BigInt(wei) / 10n ** 14n) / 1e4).toFixed(4)} DHOST`;
+  io.stdout.write(
+    [
+      `peer            ${address}`,
+      `stake           ${tokens(status.stake)} (${tokens(status.lockedStake)} locked as collateral)`,
+      `slots           ${status.slots} (${status.bytesHeld} bytes)`,
+      `proofs          ${status.proofsSubmitted} submitted, ${status.proofsMissed} missed`,
+      `rewards         ${tokens(status.rewardsClaimed)} claimed, up to ${tokens(status.rewardsAccrued)} accrued`,
+      '',
+    ].join('\n'),
+  );
   return 0;
 }
