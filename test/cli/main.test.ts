@@ -74,6 +74,24 @@ describe('the dhost command', () => {
       const peers = JSON.parse(res.stdout) as { operator: string; live: boolean }[];
       expect(peers.map((p) => p.operator.toLowerCase()).sort()).to.deep.equal(net.peers.map((p) => p.address.toLowerCase()).sort());
       expect(peers.every((p) => p.live)).to.equal(true);
+      const withRecord = peers as unknown as { reputation: { epochsProven: number; proofsMissed: number } }[];
+      expect(withRecord.every((p) => Number.isInteger(p.reputation.epochsProven) && Number.isInteger(p.reputation.proofsMissed))).to.equal(true);
+    });
+
+    it("prints a node's standing from the chain with node status --json", async () => {
+      const peer = net.peers[0];
+      const res = await run(['node', 'status', '--json', '--address', peer.address]);
+      expect(res.code, res.stderr).to.equal(0);
+      const status = JSON.parse(res.stdout) as Record<string, unknown>;
+      expect(status).to.include.keys('stake', 'slots', 'proofsSubmitted', 'proofsMissed', 'rewardsAccrued', 'rewardsClaimed');
+      expect(status.address).to.equal(peer.address);
+      expect(BigInt(status.stake as string) > 0n).to.equal(true);
+    });
+
+    it('refuses node status without a key or an address', async () => {
+      const res = await run(['node', 'status'], { DHOST_PRIVATE_KEY: '' });
+      expect(res.code).to.equal(2);
+      expect(res.stderr).to.contain('--address');
     });
   });
 
