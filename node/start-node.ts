@@ -14,6 +14,7 @@ import { fillCommittedSlots, scanRootCommits } from './market/fill';
 import { startMarketLoop } from './market/market-loop';
 import { marketplaceAddress } from './market/marketplace-address';
 import { proveRound } from './market/prover';
+import { createMissingWatch, watchMissingProofs } from './market/watch-missing';
 import { openNodeStore } from './store/open-node-store';
 
 /** How to run a peer node. */
@@ -209,15 +210,21 @@ export async function startNode(options: NodeOptions, signal?: AbortSignal): Pro
     const marketIntervalMs =
       options.marketIntervalMs ?? Math.min(Number(marketConfig.epochLength) * 1000 * nodeDefaults.marketIntervalFraction, nodeDefaults.marketIntervalMaxMs);
     const marketDeps = { chain, index: nodeStore.index, store: nodeStore.store, market: nodeStore.market, log };
+    const watch = createMissingWatch();
     const marketLoop = startMarketLoop(
       {
         round: async (roundSignal) => {
-          await scanRootCommits(
-            { ...marketDeps, publicClient: chain.publicClient },
-            { marketAddress: market, fromBlock: BigInt(options.deployment.blockNumber) },
-          );
-          await fillCommittedSlots(marketDeps, { marketAddress: market, signal: roundSignal });
-          await proveRound(marketDeps, { marketAddress: market, signal: roundSignal });
+          try {
+            await scanRootCommits(
+              { ...marketDeps, publicClient: chain.publicClient },
+              { marketAddress: market, fromBlock: BigInt(options.deployment.blockNumber) },
+            );
+            await fillCommittedSlots(marketDeps, { marketAddress: market, signal: roundSignal });
+            await proveRound(marketDeps, { marketAddress: market, signal: roundSignal });
+          } finally {
+            // The watchtower runs even when the node's own work failed this round; it never throws.
+            await watchMissingProofs({ chain, market: nodeStore.market, watch, log }, { marketAddress: market, signal: roundSignal });
+          }
         },
         log,
       },

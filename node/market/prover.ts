@@ -1,17 +1,15 @@
-import { type Address, BaseError, bytesToHex, ContractFunctionRevertedError, type Hex } from 'viem';
+import { type Address, bytesToHex, type Hex } from 'viem';
 import { marketAbi, readDeal, readSlot, SLOT_STATE } from '../../protocol/chain/market';
 import { createKeccakHasher, depthOf, proveSegment, SEGMENT_BYTES } from '../../protocol/merkle';
 import type { MarketState } from '../store/market-state';
 import type { SlotIndex } from '../store/slot-index';
 import type { SlotStore } from '../store/slot-store';
 import type { MarketChainDeps } from './fill';
+import { errorText, sendMarketCall } from './send-market-call';
 import { readSlotRange, slotLayout } from './slot-bytes';
 
 /** Claim a filled slot's pay every this many epochs (and at once after its deal ended). */
 export const CLAIM_EVERY_EPOCHS = 4n;
-
-const errorText = (error: unknown) => (error instanceof BaseError ? error.shortMessage : error instanceof Error ? error.message : String(error));
-const isRevert = (error: unknown) => error instanceof BaseError && error.walk((e) => e instanceof ContractFunctionRevertedError) !== null;
 
 /**
  * One round of the prover, safe to run at any time and after any restart (it reads what to do from
@@ -42,22 +40,9 @@ export async function proveRound(
   const read = <T>(functionName: string, args: readonly unknown[] = []) =>
     publicClient.readContract({ address: p.marketAddress, abi: marketAbi, functionName, args } as never) as Promise<T>;
   const send = async (functionName: string, args: readonly unknown[] = []): Promise<boolean> => {
-    try {
-      const { request } = await publicClient.simulateContract({
-        account: deps.chain.account,
-        address: p.marketAddress,
-        abi: marketAbi,
-        functionName,
-        args,
-      } as never);
-      const hash = await deps.chain.walletClient.writeContract(request as never);
-      const receipt = await publicClient.waitForTransactionReceipt({ hash });
-      if (receipt.status !== 'success') throw new Error(`${functionName} transaction ${hash} reverted`);
-      return true;
-    } catch (error) {
-      deps.log(`${functionName}(${args.map(String).join(', ')}) ${isRevert(error) ? 'refused' : 'failed'}: ${errorText(error)}`);
-      return false;
-    }
+    const outcome = await sendMarketCall(deps.chain, { marketAddress: p.marketAddress, functionName, args });
+    if (outcome.status !== 'sent') deps.log(`${functionName}(${args.map(String).join(', ')}) ${outcome.status}: ${outcome.message}`);
+    return outcome.status === 'sent';
   };
 
   const epoch = await read<bigint>('currentEpoch');

@@ -8,7 +8,7 @@ import { fundAccounts } from '../../cli/devnet/fund';
 import { type NodeOptions, type RunningNode, startNode } from '../../node';
 import { connectChain } from '../../protocol/chain/connect';
 import type { Deployment } from '../../protocol/chain/deployment';
-import { deployDhost } from '../hardhat/deploy-dhost';
+import { type DhostParameters, deployDhost } from '../hardhat/deploy-dhost';
 import { hardhatKey, startRpcServer } from './chain';
 
 /** A peer of the test network: the running node (or `undefined` while stopped) and what restarts it. */
@@ -50,18 +50,28 @@ export interface TestNetwork {
  * Starts a test network: deploys the contracts on the in-process Hardhat chain, serves it over HTTP
  * JSON-RPC on an ephemeral port, funds `peers` operators (Hardhat accounts 1..n) and starts one
  * real node server per operator on an ephemeral port with its own temporary data folder.
+ * `deployParams` go to `deployDhost` (e.g. short epochs and every slot challenged for slashing tests).
  *
  * @example
- * const net = await startTestNetwork(hre, { peers: 4 });
+ * const net = await startTestNetwork(hre, { peers: 4, deployParams: { challengeProbabilityPpm: 1_000_000n } });
  * // … upload and download against net.rpcUrl / net.deployment …
  * await net.close();
  */
 export async function startTestNetwork(
   hre: HardhatRuntimeEnvironment,
-  params: { peers: number; capacityBytes?: number; maxShardBytes?: number; firstAccount?: number },
+  params: {
+    peers: number;
+    capacityBytes?: number;
+    maxShardBytes?: number;
+    firstAccount?: number;
+    /** Deployment parameters (short epochs, every slot challenged …); the rest take `DHOST_DEFAULTS`. */
+    deployParams?: DhostParameters;
+    /** Called with each peer's log lines (node index first); default: discarded. */
+    log?: (index: number, line: string) => void;
+  },
 ): Promise<TestNetwork> {
   const rpc = await startRpcServer(hre);
-  const { deployment } = await deployDhost(hre);
+  const { deployment } = await deployDhost(hre, params.deployParams);
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'dhost-net-'));
   const deploymentFile = path.join(work, 'deployment.json');
   fs.writeFileSync(deploymentFile, JSON.stringify(deployment));
@@ -90,7 +100,7 @@ export async function startTestNetwork(
       deployment,
       // Scan for committed roots often: tests wait for fills after every upload.
       marketIntervalMs: 100,
-      log: () => {},
+      log: (line) => params.log?.(i, line),
     };
     const node = await startNode(options);
     // Restart on the same port so the endpoint on chain stays right.

@@ -137,7 +137,15 @@ describe('node/market/prover: a node proves its challenged slots from disk', () 
       );
       const slot = await readSlot(chain, { market: chain.market, slotId });
       expect(slot.collateral).to.equal(0n);
-      await expect(fs.access(path.join(dir.path, 'slots', slotId.slice(2, 4), slotId))).to.be.rejected;
+      // The node drops the index rows first (nothing is served any more), then the files.
+      const slotDir = path.join(dir.path, 'slots', slotId.slice(2, 4), slotId);
+      await eventually('the slot’s files are deleted', () =>
+        fs.access(slotDir).then(
+          () => undefined,
+          () => true,
+        ),
+      );
+      await expect(fs.access(slotDir)).to.be.rejected;
     });
   });
 
