@@ -22,7 +22,7 @@ export interface BareTarget {
  */
 export async function bareTransfer(
   deps: { account: LocalAccount; chainId: number },
-  params: { file: string; out: string; fileId: Hex; targets: BareTarget[]; chunkSize: number; inFlight: number },
+  params: { file: string; out: string; fileId: Hex; targets: BareTarget[]; chunkSize: number; inFlight: number; columnHeaders?: Record<string, string>[] },
 ): Promise<{ uploadSeconds: number; downloadSeconds: number; bytes: number; downloadCpuSeconds: number }> {
   const size = fs.statSync(params.file).size;
   const chunks = Math.ceil(size / params.chunkSize);
@@ -42,7 +42,11 @@ export async function bareTransfer(
       { account: deps.account },
       { method: 'PUT', pathAndQuery: path, contentSha256, node: target.address, chainId: deps.chainId },
     );
-    const res = await fetch(`${target.url}${path}`, { method: 'PUT', headers: { ...headers, 'content-type': 'application/octet-stream' }, body });
+    const res = await fetch(`${target.url}${path}`, {
+      method: 'PUT',
+      headers: { ...headers, ...(params.columnHeaders?.[column] ?? {}), 'content-type': 'application/octet-stream' },
+      body,
+    });
     if (!res.ok) throw new Error(`bare PUT ${res.status}: ${await res.text()}`);
     await res.arrayBuffer();
   };

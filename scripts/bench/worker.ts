@@ -1,8 +1,10 @@
 import fs from 'node:fs';
+import { createWalletClient, http } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
-import { chainPeerSource, downloadToFile, fileSource, masterFromPrivateKey, upload } from '../../client';
+import { chainPeerSource, downloadToFile, fileSource, masterFromPrivateKey, openDeal, quoteDeal, signAssignment, upload } from '../../client';
 import { connectChain } from '../../protocol/chain/connect';
 import { loadDeployment } from '../../protocol/chain/deployment';
+import { ASSIGNMENT_HEADER } from '../../protocol/chain/market';
 import { defaults } from '../../protocol/config';
 import { randomFileId } from '../../protocol/ids';
 import { bareTransfer } from './bare-transfer';
@@ -40,38 +42,61 @@ async function run(task: WorkerTask): Promise<Record<string, unknown>> {
   const { publicClient, chain } = await connectChain({ rpcUrl: task.rpcUrl });
   const deployment = await loadDeployment({ file: task.deploymentFile, chainId: chain.id });
   const account = privateKeyToAccount(task.privateKey);
+  const walletClient = createWalletClient({ account, chain, transport: http(task.rpcUrl) });
+  const market = deployment.contracts.Marketplace;
+  const token = deployment.contracts.RewardToken;
   if (task.mode === 'baseline') {
+    // The nodes take writes only for an open deal with an assignment: open one for the raw bytes
+    // (outside the timed part) and send its assignment with every PUT.
+    const fileId = randomFileId();
+    const targets = task.targets.slice(0, task.replicas);
+    const size = fs.statSync(task.file).size;
+    const quote = quoteDeal({ peers: targets.map(() => ({ pricePerGiBEpoch: 10n ** 15n })), bytesPerSlot: BigInt(size), durationEpochs: 2 });
+    await openDeal({ publicClient, walletClient, chainId: chain.id, market, token }, { dealId: fileId, quote });
+    const deadline = BigInt(Math.floor(Date.now() / 1000) + 3600);
+    const columnHeaders = await Promise.all(
+      targets.map(async (t, column) => {
+        const a = await signAssignment({ account, chainId: chain.id, market }, { dealId: fileId, column, peer: t.address, deadline });
+        return { [ASSIGNMENT_HEADER]: a.header };
+      }),
+    );
     const r = await bareTransfer(
       { account, chainId: chain.id },
-      {
-        file: task.file,
-        out: task.out,
-        fileId: randomFileId(),
-        targets: task.targets.slice(0, task.replicas),
-        chunkSize: defaults.chunkSize,
-        inFlight: defaults.shardsInFlightPerColumn,
-      },
+      { file: task.file, out: task.out, fileId, targets, chunkSize: defaults.chunkSize, inFlight: defaults.shardsInFlightPerColumn, columnHeaders },
     );
     return { ...r, peakRssMB: peakRssMB('self') };
   }
   const peers = chainPeerSource({ publicClient, registry: deployment.contracts.PeerRegistry });
   const idle = process.memoryUsage().rss;
   const upMem = memorySampler();
+  let streamedAt: number | undefined;
   const t0 = performance.now();
   const result = await upload(
-    { account, chainId: chain.id, master: masterFromPrivateKey(task.privateKey), peers },
-    { source: await fileSource(task.file), name: 'bench.bin', replicas: task.replicas },
+    { account, chainId: chain.id, master: masterFromPrivateKey(task.privateKey), peers, marketplace: { publicClient, walletClient, market, token } },
+    {
+      source: await fileSource(task.file),
+      name: 'bench.bin',
+      replicas: task.replicas,
+      onProgress: (p) => {
+        if (p.phase === 'upload' && p.bytes === p.totalBytes && streamedAt === undefined) streamedAt = performance.now();
+      },
+    },
   );
   const t1 = performance.now();
   const uploadMemory = upMem.stop();
   const downMem = memorySampler();
   const cpu0 = process.cpuUsage();
-  const { bytes } = await downloadToFile({ peers }, { handle: result.handle, outPath: task.out });
+  const { bytes } = await downloadToFile(
+    { peers, marketplace: { publicClient, market, registry: deployment.contracts.PeerRegistry } },
+    { handle: result.handle, outPath: task.out },
+  );
   const t2 = performance.now();
   const downloadMemory = downMem.stop();
   const cpu1 = process.cpuUsage(cpu0);
   return {
     uploadSeconds: (t1 - t0) / 1000,
+    // From the first byte to the last byte handed to the peers, before the manifest, the root commit and the fills.
+    streamSeconds: ((streamedAt ?? t1) - t0) / 1000,
     downloadSeconds: (t2 - t1) / 1000,
     bytes,
     peakRssMB: peakRssMB('self'),
