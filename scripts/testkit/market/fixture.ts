@@ -1,6 +1,7 @@
 import type { HardhatEthersSigner } from '@nomicfoundation/hardhat-ethers/signers';
 import { mine, time } from '@nomicfoundation/hardhat-network-helpers';
 import { ethers } from 'hardhat';
+import { DHOST_DEFAULTS } from '../../../ignition/modules/Dhost';
 import { createKeccakHasher, type Keccak, proofOfLeaves, rootOfLeaves, SEGMENT_BYTES, segmentLeaf, slotRootLeaf } from '../../../protocol/merkle';
 import type { Marketplace, MarketplaceHarness, PeerRegistry, RewardToken } from '../../../typechain-types';
 
@@ -16,21 +17,21 @@ export const EPOCH = 100n;
 export const PRICE = 2n * TOKEN;
 export const STAKE = 10_000n * TOKEN;
 
-/** The MarketConfig of the tests: short epochs, every slot challenged in every epoch. */
+/** The MarketConfig of the tests: the deployment's defaults, with short epochs and every slot challenged in every epoch. */
 export const TEST_CONFIG = {
   epochLength: EPOCH,
   challengeProbabilityPpm: 1_000_000n,
-  slashPpm: 250_000n,
-  markerRewardPpm: 500_000n,
-  maxMisses: 3n,
-  missingWindowEpochs: 2n,
-  collateralEpochs: 8n,
-  minCollateral: 10n * TOKEN,
-  lapseFreeSeconds: 86_400n,
-  minFillEpochs: 1n,
-  maxClaimEpochs: 32n,
-  subsidyPerGiBEpoch: 0n,
-  subsidyCapPerPeer: 0n,
+  slashPpm: DHOST_DEFAULTS.slashPpm as bigint,
+  markerRewardPpm: DHOST_DEFAULTS.markerRewardPpm as bigint,
+  maxMisses: DHOST_DEFAULTS.maxMisses as bigint,
+  missingWindowEpochs: DHOST_DEFAULTS.missingWindowEpochs as bigint,
+  collateralEpochs: DHOST_DEFAULTS.collateralEpochs as bigint,
+  minCollateral: DHOST_DEFAULTS.minCollateral as bigint,
+  lapseFreeSeconds: DHOST_DEFAULTS.lapseFreeSeconds as bigint,
+  minFillEpochs: DHOST_DEFAULTS.minFillEpochs as bigint,
+  maxClaimEpochs: DHOST_DEFAULTS.maxClaimEpochs as bigint,
+  subsidyPerGiBEpoch: DHOST_DEFAULTS.subsidyPerGiBEpoch as bigint,
+  subsidyCapPerPeer: DHOST_DEFAULTS.subsidyCapPerPeer as bigint,
 };
 export type TestConfig = typeof TEST_CONFIG;
 
