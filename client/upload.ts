@@ -5,7 +5,8 @@ import { MANIFEST_INDEX } from '../protocol/column';
 import { defaults } from '../protocol/config';
 import { InvalidInputError } from '../protocol/errors';
 import { type FileId, MAX_COLUMNS, randomFileId, type SlotId, slotIdOf } from '../protocol/ids';
-import { MAX_DEPTH, SegmentTreeBuilder } from '../protocol/merkle';
+import { createKeccakHasher, dealRootOf, MAX_DEPTH, SegmentTreeBuilder, slotRootProof } from '../protocol/merkle';
+import type { SlotCommit } from '../protocol/wire';
 import { checkChunkSize, chunkCountOf, chunkStream, lastChunkLengthOf } from './chunker';
 import { encryptChunk, TAG_BYTES } from './cipher';
 import type { ChainReader, ChainWriter, MarketContracts } from './deal/chain-deps';
@@ -23,6 +24,7 @@ import { type PlacedPeer, placeColumns } from './placement';
 import type { OnProgress } from './progress';
 import type { HttpRequester } from './transport/http-requester';
 import { putShard } from './transport/put-shard';
+import { putSlotCommit } from './transport/put-slot-commit';
 
 /** Where one column of an uploaded file lives. */
 export interface UploadColumn {
@@ -52,7 +54,9 @@ export interface UploadDeal {
   endEpoch: bigint;
   /** How the escrow was pulled (`permit`: one transaction; `approve`: approve + openDeal). */
   via: 'permit' | 'approve';
-  /** Slot roots, in column order, as committed. */
+  /** The deal root committed on chain, over the slot roots. */
+  root: Hex;
+  /** Slot roots, in column order (each column's peer was told its own, with its proof in the root). */
   slotRoots: Hex[];
   segmentCount: number;
   /** Who filled each slot on chain. */
@@ -147,6 +151,8 @@ interface ColumnState {
   manifestBytes?: Uint8Array;
   /** The owner's assignment of this column to its current peer (with a marketplace). */
   assignment?: Promise<SignedAssignment>;
+  /** The generation whose peer confirmed the commit notice (-1 before). */
+  noticeGen: number;
 }
 
 const SHA256_BYTES = 32;
@@ -295,6 +301,7 @@ export async function upload(deps: UploadDeps, params: UploadParams): Promise<Up
       mainEnqueued: 0,
       backfillTo: 0,
       manifestDone: false,
+      noticeGen: -1,
       // The client needs only the root: keep no level for proofs (MAX_DEPTH is never reached).
       tree: await SegmentTreeBuilder.create({ keptLevel: MAX_DEPTH }),
     })),
@@ -408,6 +415,35 @@ export async function upload(deps: UploadDeps, params: UploadParams): Promise<Up
     }
   };
 
+  /** Each column's commit notice, once the root is committed (the same for whichever peer holds the column). */
+  let commits: SlotCommit[] = [];
+  /**
+   * Sends the commit notice to every column's current peer that has not confirmed it; a peer that
+   * refuses or fails loses its column to a spare (which gets the whole column, then the notice).
+   */
+  const announce = async () => {
+    for (;;) {
+      checkRunning();
+      const todo = columns.filter((c) => c.noticeGen !== c.gen);
+      if (todo.length === 0) return;
+      await Promise.all(
+        todo.map(async (col) => {
+          const gen = col.gen;
+          try {
+            await putSlotCommit(
+              { account: deps.account, chainId: deps.chainId, request: deps.request },
+              { peer: col.peer, fileId, column: col.column, commit: commits[col.column], signal: AbortSignal.any([signal, col.genAbort.signal]) },
+            );
+            if (gen === col.gen) col.noticeGen = gen;
+          } catch (err) {
+            moveColumn(col, gen, err);
+          }
+        }),
+      );
+      await catchUp();
+    }
+  };
+
   try {
     // First pass: every chunk, every column; each shard also feeds its column's tree, in order.
     let bytes = 0;
@@ -454,7 +490,16 @@ export async function upload(deps: UploadDeps, params: UploadParams): Promise<Up
       const trees = columns.map((c) => c.tree.finish());
       const segmentCount = trees[0].segmentCount;
       const slotRoots = trees.map((t) => bytesToHex(t.root));
-      await commitRoot(marketplace, { dealId: fileId, slotRoots, segmentCount: BigInt(segmentCount), signal });
+      const keccak = await createKeccakHasher();
+      const rootBytes = trees.map((t) => t.root);
+      const root = bytesToHex(dealRootOf(keccak, rootBytes));
+      await commitRoot(marketplace, { dealId: fileId, root, segmentCount: BigInt(segmentCount), signal });
+      commits = columns.map((c) => ({
+        slotRoot: slotRoots[c.column],
+        rootProof: slotRootProof(keccak, rootBytes, c.column).map((node) => bytesToHex(node)),
+        segmentCount,
+      }));
+      await announce();
       const filled = await waitForFills();
       deal = {
         dealId: fileId,
@@ -463,6 +508,7 @@ export async function upload(deps: UploadDeps, params: UploadParams): Promise<Up
         escrow: opened.escrow,
         endEpoch: opened.endEpoch,
         via: opened.via,
+        root,
         slotRoots,
         segmentCount,
         filled,
@@ -522,6 +568,7 @@ export async function upload(deps: UploadDeps, params: UploadParams): Promise<Up
         }
         for (const c of late) moveColumn(c, c.gen, new Error(`slot not filled by its assignment deadline`));
         await catchUp();
+        await announce();
         continue;
       }
       await sleep(pollIntervalMs, signal);

@@ -8,8 +8,10 @@ import { fileRoutes } from './routes/files';
 import { healthRoutes } from './routes/health';
 import { operatorRoutes } from './routes/operator';
 import { shardRoutes } from './routes/shards';
+import { slotCommitRoutes } from './routes/slot-commit';
 import { statusRoutes } from './routes/status';
 import { createKeyedLock } from './store/keyed-lock';
+import type { MarketState } from './store/market-state';
 import type { NonceStore } from './store/nonce-store';
 import type { SlotIndex } from './store/slot-index';
 import type { SlotStore } from './store/slot-store';
@@ -18,6 +20,10 @@ import type { SlotStore } from './store/slot-store';
 export interface NodeAppDeps {
   store: SlotStore;
   index: SlotIndex;
+  /** The node's marketplace records: commit notices land here for the fill round. */
+  market: Pick<MarketState, 'recordCommit' | 'get'>;
+  /** Called when a commit notice recorded a new slot (start the fill round now). */
+  onCommitRecorded?: () => void;
   nonces: Pick<NonceStore, 'remember'>;
   /** The node's operator address and chain: signed writes must name both. */
   identity: { address: Address; chainId: number };
@@ -25,7 +31,7 @@ export interface NodeAppDeps {
   /** Deals on chain: every write must be bound to an open deal assigned to this node (see `dealWrite`). */
   deals: DealSource;
   /** The Marketplace address: the verifying contract of the owners' assignments. */
-  market: Address;
+  marketAddress: Address;
   /** Operator API key; without one the operator routes answer 403 `OPERATOR_DISABLED`. */
   apiKey?: string;
   /** Clock in milliseconds (signature freshness, timestamps, uptime). Default `Date.now`. */
@@ -43,7 +49,7 @@ export interface NodeAppDeps {
  * @example
  * const nodeStore = await openNodeStore({ dataDir });
  * const deals = createChainDeals({ publicClient }, { market });
- * const app = createNodeApp({ ...nodeStore, identity: { address, chainId: 31337 }, limits: { capacityBytes: 1 << 30, maxShardBytes: 17 << 20 }, deals, market });
+ * const app = createNodeApp({ ...nodeStore, identity: { address, chainId: 31337 }, limits: { capacityBytes: 1 << 30, maxShardBytes: 17 << 20 }, deals, marketAddress: market });
  * const res = await app.request('/health');
  */
 export function createNodeApp(deps: NodeAppDeps): Hono<NodeEnv> {
@@ -65,9 +71,22 @@ export function createNodeApp(deps: NodeAppDeps): Hono<NodeEnv> {
       identity: deps.identity,
       limits: deps.limits,
       deals: deps.deals,
-      market: deps.market,
+      market: deps.marketAddress,
       maxSkewSeconds: nodeDefaults.maxSignatureSkewSeconds,
       now,
+    }),
+  );
+  app.route(
+    '/',
+    slotCommitRoutes({
+      index: deps.index,
+      deals: deps.deals,
+      commits: deps.market,
+      nonces: deps.nonces,
+      identity: deps.identity,
+      maxSkewSeconds: nodeDefaults.maxSignatureSkewSeconds,
+      now,
+      onRecorded: deps.onCommitRecorded,
     }),
   );
   app.route('/', operatorRoutes({ index: deps.index, store: deps.store, locks, apiKey: deps.apiKey }));

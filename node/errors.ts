@@ -161,3 +161,34 @@ export class SlotIdMismatchError extends InvalidInputError {
 export class StakeUnavailableError extends DhostError {
   override readonly code: string = 'STAKE_UNAVAILABLE';
 }
+
+/**
+ * A commit notice the node cannot act on yet: the deal root is not on chain (`ROOT_NOT_COMMITTED`)
+ * or this node holds none of the slot's bytes (`SLOT_NOT_HELD`). Answered with 409.
+ *
+ * @example
+ * throw new CommitNotReadyError('ROOT_NOT_COMMITTED', 'the deal root is not committed on chain', { details: { dealId } });
+ */
+export class CommitNotReadyError extends DhostError {
+  override readonly code: string;
+  constructor(code: 'ROOT_NOT_COMMITTED' | 'SLOT_NOT_HELD', message: string, options: ErrorOptions = {}) {
+    super(message, options);
+    this.code = code;
+  }
+}
+
+/**
+ * A commit notice that disagrees with the chain: its slot root is not proven in the committed deal
+ * root (`ROOT_PROOF_INVALID`) or its segment count is not the deal's (`SEGMENT_COUNT_MISMATCH`).
+ * Answered with 400.
+ *
+ * @example
+ * throw new CommitMismatchError('ROOT_PROOF_INVALID', 'the slot root is not in the deal root', { details: { slotId } });
+ */
+export class CommitMismatchError extends InvalidInputError {
+  override readonly code: string;
+  constructor(code: 'ROOT_PROOF_INVALID' | 'SEGMENT_COUNT_MISMATCH', message: string, options: ErrorOptions = {}) {
+    super(message, options);
+    this.code = code;
+  }
+}

@@ -10,11 +10,12 @@ import { connectNodeChain } from './chain/node-chain';
 import { sendHeartbeat } from './chain/send-heartbeat';
 import { nodeDefaults } from './config';
 import { createChainDeals } from './market/chain-deals';
-import { fillCommittedSlots, scanRootCommits } from './market/fill';
+import { fillCommittedSlots } from './market/fill';
 import { startMarketLoop } from './market/market-loop';
 import { marketplaceAddress } from './market/marketplace-address';
 import { proveRound } from './market/prover';
 import { createMissingWatch, watchMissingProofs } from './market/watch-missing';
+import { withdrawMarkerCredit } from './market/withdraw-credit';
 import { openNodeStore } from './store/open-node-store';
 
 /** How to run a peer node. */
@@ -162,7 +163,18 @@ export async function startNode(options: NodeOptions, signal?: AbortSignal): Pro
 
     const limits = { capacityBytes: options.capacityBytes, maxShardBytes: options.maxShardBytes ?? nodeDefaults.maxShardBytes };
     const deals = createChainDeals({ publicClient: chain.publicClient }, { market });
-    const app = createNodeApp({ ...nodeStore, identity: { address, chainId }, limits, deals, market, apiKey: options.apiKey, log });
+    // A commit notice starts the fill round at once (the loop starts after the server; until then the round runs on its own).
+    let startRound: (() => void) | undefined;
+    const app = createNodeApp({
+      ...nodeStore,
+      identity: { address, chainId },
+      limits,
+      deals,
+      marketAddress: market,
+      onCommitRecorded: () => startRound?.(),
+      apiKey: options.apiKey,
+      log,
+    });
     const inFlight = trackInFlight(app.fetch);
     // Stop order (reverse of the pushes): close the server, let running handlers finish (a hung-up
     // upload removes its temporary file), then close the database.
@@ -211,25 +223,38 @@ export async function startNode(options: NodeOptions, signal?: AbortSignal): Pro
       options.marketIntervalMs ?? Math.min(Number(marketConfig.epochLength) * 1000 * nodeDefaults.marketIntervalFraction, nodeDefaults.marketIntervalMaxMs);
     const marketDeps = { chain, index: nodeStore.index, store: nodeStore.store, market: nodeStore.market, log };
     const watch = createMissingWatch();
+    // The marker credit is withdrawn in the first round (left from before a restart) and after every round that marked a miss.
+    let sweepCredit = true;
     const marketLoop = startMarketLoop(
       {
         round: async (roundSignal) => {
           try {
-            await scanRootCommits(
-              { ...marketDeps, publicClient: chain.publicClient },
-              { marketAddress: market, fromBlock: BigInt(options.deployment.blockNumber) },
-            );
             await fillCommittedSlots(marketDeps, { marketAddress: market, signal: roundSignal });
             await proveRound(marketDeps, { marketAddress: market, signal: roundSignal });
           } finally {
             // The watchtower runs even when the node's own work failed this round; it never throws.
-            await watchMissingProofs({ chain, market: nodeStore.market, watch, log }, { marketAddress: market, signal: roundSignal });
+            const report = await watchMissingProofs({ chain, market: nodeStore.market, watch, log }, { marketAddress: market, signal: roundSignal });
+            if (sweepCredit || report.marked.length > 0) {
+              const outcome = await withdrawMarkerCredit({ chain }, { registry });
+              if (outcome.status === 'withdrawn') log(`withdrew ${outcome.amount} wei of marker credit from the registry`);
+              if (outcome.status === 'failed') log(`marker credit not withdrawn, will retry: ${outcome.message}`);
+              sweepCredit = outcome.status === 'failed';
+            }
           }
         },
         log,
       },
       { intervalMs: marketIntervalMs, name: 'marketplace' },
     );
+    // Notices coalesce: one extra round is queued at a time, and it sees every slot recorded before it starts.
+    let queued = false;
+    startRound = () => {
+      if (queued) return;
+      queued = true;
+      void marketLoop.runNow().finally(() => {
+        queued = false;
+      });
+    };
     // Stopped before the database closes (cleanups run in reverse).
     cleanups.push(() => marketLoop.stop());
     signal?.throwIfAborted();

@@ -41,3 +41,13 @@ export function shardPath(params: { slotId: string; index: ShardIndex; fileId?: 
   if (params.fileId === undefined || params.column === undefined) return base;
   return `${base}?fileId=${params.fileId}&column=${params.column}`;
 }
+
+/**
+ * The path of a slot's commit notice (`PUT`), with the deal id and column the node checks.
+ *
+ * @example
+ * slotCommitPath({ slotId, fileId, column: 1 }); // '/slots/0x…/commit?fileId=0x…&column=1'
+ */
+export function slotCommitPath(params: { slotId: string; fileId: string; column: number }): string {
+  return `/slots/${params.slotId}/commit?fileId=${params.fileId}&column=${params.column}`;
+}

@@ -182,6 +182,34 @@ export function slotRootLeaf(keccak: Keccak, column: number, slotRoot: Uint8Arra
   return keccak.hash(SLOT_LEAF_TAG, u64(column), slotRoot);
 }
 
+/**
+ * The deal root over the slot roots (column order): the tree over their `slotRootLeaf`s, padded
+ * as every tree. This is what the owner commits on chain.
+ *
+ * @example
+ * const root = dealRootOf(keccak, [slotRootA, slotRootB, slotRootC]);
+ */
+export function dealRootOf(keccak: Keccak, slotRoots: Uint8Array[]): Uint8Array {
+  return rootOfLeaves(
+    keccak,
+    slotRoots.map((root, column) => slotRootLeaf(keccak, column, root)),
+  );
+}
+
+/**
+ * The proof (bottom-up) of column `column`'s slot root in the deal root, as `fillSlot` takes it.
+ *
+ * @example
+ * const rootProof = slotRootProof(keccak, slotRoots, 2);
+ */
+export function slotRootProof(keccak: Keccak, slotRoots: Uint8Array[], column: number): Uint8Array[] {
+  return proofOfLeaves(
+    keccak,
+    slotRoots.map((root, c) => slotRootLeaf(keccak, c, root)),
+    column,
+  );
+}
+
 /** The result of building a slot's segment tree. */
 export interface SegmentTree {
   root: Uint8Array;

@@ -95,3 +95,34 @@ export const shardStoredSchema = z.object({
   sha256: z.string().regex(/^[0-9a-f]{64}$/),
   created: z.boolean(),
 });
+
+/** Most nodes in a slot root's proof: depth of a deal tree over `MAX_COLUMNS` (256) slots. */
+const MAX_ROOT_PROOF_NODES = 8;
+
+/**
+ * The owner's notice to a peer that the deal root is committed (`PUT /slots/:slotId/commit`): the
+ * slot root of the column the peer holds, its proof in the deal root (bottom-up), and the segment
+ * count the deal committed. The node checks all of it against the chain before it records the slot
+ * for filling.
+ *
+ * @example
+ * slotCommitSchema.parse({ slotRoot, rootProof: [sibling], segmentCount: 2049 });
+ */
+export const slotCommitSchema = z
+  .object({
+    slotRoot: hex32,
+    rootProof: z.array(hex32).max(MAX_ROOT_PROOF_NODES),
+    segmentCount: z.number().int().positive().max(Number.MAX_SAFE_INTEGER),
+  })
+  .strict();
+/** A commit notice as sent. */
+export type SlotCommit = z.infer<typeof slotCommitSchema>;
+
+/**
+ * The answer to a commit notice: the slot is recorded for filling (`created` false when the node
+ * had it already).
+ *
+ * @example
+ * slotCommitRecordedSchema.parse(await res.json());
+ */
+export const slotCommitRecordedSchema = z.object({ slotId: hex32, created: z.boolean() });

@@ -98,6 +98,7 @@ export async function nodeStatusCommand(io: CommandIo, args: string[]): Promise<
       `slots           ${status.slots} (${status.bytesHeld} bytes)`,
       `proofs          ${status.proofsSubmitted} submitted, ${status.proofsMissed} missed`,
       `rewards         ${tokens(status.rewardsClaimed)} claimed, up to ${tokens(status.rewardsAccrued)} accrued`,
+      `marker credit   ${tokens(status.markerCredit)} (withdrawn by the running node)`,
       '',
     ].join('\n'),
   );

@@ -71,18 +71,18 @@ abstract contract Deals is Seeds, ReentrancyGuardTransient {
     }
 
     /// @inheritdoc IMarketplace
-    function commitRoot(DealId id, bytes32[] calldata slotRoots, uint64 segmentCount) external {
+    function commitRoot(DealId id, bytes32 root, uint64 segmentCount) external {
         DealRecord storage d = _ownedDeal(id);
         if (d.root != 0) revert RootAlreadyCommitted(id);
         if (d.cancelled) revert DealIsCancelled(id);
-        if (slotRoots.length != d.slots) revert SlotRootCountMismatch(slotRoots.length, d.slots);
+        // Zero is the stored value of "not committed".
+        if (root == 0) revert InvalidDealParameter("root");
         uint64 maxSegments = _segmentsFor(d.bytesPerSlot);
         if (segmentCount == 0 || segmentCount > maxSegments) revert SegmentCountOutOfRange(segmentCount, maxSegments);
-        bytes32 root = SegmentProofs.dealRoot(slotRoots);
         d.root = root;
         // segmentCount <= maxSegments <= 2^40 (checked at open), so it fits in 48 bits.
         d.segmentCount = uint48(segmentCount);
-        emit DealRootCommitted(id, root, segmentCount, slotRoots);
+        emit DealRootCommitted(id, root, segmentCount);
     }
 
     /// @inheritdoc IMarketplace

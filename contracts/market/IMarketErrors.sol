@@ -23,7 +23,7 @@ interface IMarketErrors {
     /// @param id The deal id.
     error DealNotFound(DealId id);
 
-    /// @notice A parameter of `openDeal` or `extendDeal` is zero or too large.
+    /// @notice A parameter of `openDeal`, `extendDeal` or `commitRoot` is zero or too large.
     /// @param field The parameter's name.
     error InvalidDealParameter(string field);
 
@@ -39,11 +39,6 @@ interface IMarketErrors {
     /// @notice The deal root is not committed yet.
     /// @param id The deal id.
     error RootNotCommitted(DealId id);
-
-    /// @notice `commitRoot` got a number of slot roots other than the deal's slot count.
-    /// @param given The number of slot roots given.
-    /// @param slots The deal's slot count.
-    error SlotRootCountMismatch(uint256 given, uint16 slots);
 
     /// @notice `commitRoot` got a segment count of zero or more than the slot's bytes allow.
     /// @param segmentCount The segment count given.

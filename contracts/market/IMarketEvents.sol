@@ -24,12 +24,12 @@ interface IMarketEvents {
         uint64 startEpoch
     );
 
-    /// @notice The owner committed the deal root.
+    /// @notice The owner committed the deal root. The slot roots themselves travel off chain (each peer
+    /// computes its own from the bytes it received and proves it against this root in `fillSlot`).
     /// @param id The deal id.
-    /// @param root The root over the slot roots.
+    /// @param root The root over the slot-root leaves.
     /// @param segmentCount Segments per slot.
-    /// @param slotRoots The slot roots, by column.
-    event DealRootCommitted(DealId indexed id, bytes32 root, uint64 segmentCount, bytes32[] slotRoots);
+    event DealRootCommitted(DealId indexed id, bytes32 root, uint64 segmentCount);
 
     /// @notice A peer filled a slot and locked its collateral.
     /// @param id The deal id.
@@ -66,12 +66,13 @@ interface IMarketEvents {
     /// @param by The sender of the proof.
     event ProofSubmitted(SlotId indexed slot, uint64 indexed epoch, address indexed by);
 
-    /// @notice A slot's proof was marked missing and its collateral slashed.
+    /// @notice A slot's proof was marked missing and its collateral slashed in the registry: `markerReward`
+    /// credited to the marker there (withdrawn with `PeerRegistry.withdrawCredit`), the rest forfeited.
     /// @param slot The slot id.
     /// @param epoch The epoch of the missing proof.
     /// @param marker Who marked it.
-    /// @param slashed Collateral slashed.
-    /// @param markerReward Part of `slashed` paid to the marker.
+    /// @param slashed Collateral taken from the peer's locked stake.
+    /// @param markerReward Part of `slashed` credited to the marker in the registry.
     event ProofMissed(SlotId indexed slot, uint64 indexed epoch, address indexed marker, uint256 slashed, uint256 markerReward);
 
     /// @notice A slot was freed; its remaining collateral went to the deal's repair fund.

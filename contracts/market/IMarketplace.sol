@@ -46,14 +46,17 @@ interface IMarketplace is IMarketErrors, IMarketEvents {
         bytes32 s
     ) external;
 
-    /// @notice Commits the deal root over the slot roots, once.
+    /// @notice Commits the deal root, once: the root of the tree over `slotRootLeaf(column, slotRoot)` for
+    /// every column (protocol/merkle.ts `rootOfLeaves` over `slotRootLeaf`s). The chain never sees the slot roots:
+    /// each assigned peer proves its own against this root in {fillSlot}.
     /// @dev Requires: deal exists ({DealNotFound}); owner ({NotDealOwner}); not committed ({RootAlreadyCommitted});
-    /// not cancelled ({DealIsCancelled}); `slotRoots.length == slots` ({SlotRootCountMismatch});
-    /// `1 <= segmentCount <= ceil(bytesPerSlot / 512)` ({SegmentCountOutOfRange}). Emits {DealRootCommitted}.
+    /// not cancelled ({DealIsCancelled}); `root != 0` ({InvalidDealParameter} "root": zero means "not
+    /// committed"); `1 <= segmentCount <= ceil(bytesPerSlot / 512)` ({SegmentCountOutOfRange}).
+    /// Emits {DealRootCommitted}.
     /// @param id The deal id.
-    /// @param slotRoots The slot roots by column.
+    /// @param root The deal root over the slot-root leaves, by column.
     /// @param segmentCount Segments per slot (all columns have the same length).
-    function commitRoot(DealId id, bytes32[] calldata slotRoots, uint64 segmentCount) external;
+    function commitRoot(DealId id, bytes32 root, uint64 segmentCount) external;
 
     /// @notice Fills a slot as the peer the owner assigned, locking collateral from the caller's stake.
     /// @dev Requires: deal exists, root committed, column < slots, not cancelled, not ended,
@@ -124,8 +127,11 @@ interface IMarketplace is IMarketErrors, IMarketEvents {
     /// @param proof Siblings bottom-up.
     function submitProof(SlotId slot, bytes calldata segment, bytes32[] calldata proof) external;
 
-    /// @notice Marks a slot's proof of `epoch` missing: slashes `slashPpm` of its collateral, pays
-    /// `markerRewardPpm` of that to the caller, the rest to the deal's repair fund; frees the slot at `maxMisses`.
+    /// @notice Marks a slot's proof of `epoch` missing: takes `slashPpm` of its collateral from the peer's
+    /// locked stake in the registry (`penalizeStake`, no token moves), credits `markerRewardPpm` of that to
+    /// the caller there (a pull payment: `PeerRegistry.withdrawCredit`) and forfeits the rest, which stays
+    /// in the registry owned by nobody, so no deal owner profits from a host's failure. At `maxMisses` the
+    /// slot is freed and its remaining collateral goes to the deal's repair fund.
     /// @dev Requires: slot Filled ({SlotNotFilled}), currentEpoch() in (epoch, epoch + window]
     /// ({NotInMissingWindow}), seed recorded ({SeedNotRecorded}), challenged ({NotChallenged}), not proven
     /// ({AlreadyProven}), not marked ({AlreadyMarked}). Emits {ProofMissed} and maybe {SlotFreed} (reason 0).

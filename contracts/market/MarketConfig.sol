@@ -12,7 +12,8 @@ struct MarketConfig {
     uint32 challengeProbabilityPpm;
     /// Share of a slot's collateral slashed per missed proof (ppm). `slashPpm * maxMisses <= 1e6`.
     uint32 slashPpm;
-    /// Share of each slash paid to whoever marked the proof missing (ppm); the rest funds repair.
+    /// Share of each slash credited to whoever marked the proof missing (ppm, withdrawn from the
+    /// registry); the rest is forfeited, so no deal owner profits from a host's failure.
     uint32 markerRewardPpm;
     /// Missed proofs after which the slot is freed. Positive.
     uint8 maxMisses;

@@ -32,13 +32,14 @@ struct Deal {
     uint64 startEpoch;
     /// First epoch after the deal (exclusive): `startEpoch + durationEpochs`.
     uint64 endEpoch;
-    /// Root over the slot roots; zero until `commitRoot`.
+    /// Root of the tree over the slot-root leaves (protocol/merkle.ts `slotRootLeaf`); zero until `commitRoot`.
     bytes32 root;
     /// Segments per slot; zero until `commitRoot`.
     uint64 segmentCount;
     /// Tokens held for the deal and not yet paid out or refunded.
     uint256 escrow;
-    /// Slashed collateral of this deal's slots, paid to the peer that refills a freed slot.
+    /// Remaining collateral of this deal's freed slots (per-miss slashes go elsewhere, see
+    /// `markProofMissing`), paid to the peer that refills a freed slot; what is left at the end is refunded.
     uint256 repairFund;
     /// Whether the owner cancelled the deal.
     bool cancelled;

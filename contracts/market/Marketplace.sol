@@ -13,7 +13,8 @@ import {Payments} from "./Payments.sol";
 /// docs/marketplace.md.
 /// @dev Composed of {Epochs} (clock, configuration), {Seeds}, {Deals}, {Slots}, {Proofs} and {Payments}.
 /// Needs `MARKET_ROLE` on the registry and, for the subsidy, `MINTER_ROLE` on the token.
-/// Invariant: the token balance equals the sum over deals of escrow + repairFund.
+/// Invariant: the token balance equals the sum over deals of escrow + repairFund (a missed proof moves
+/// no token: its slash stays in the registry as the marker's credit and forfeited stake).
 contract Marketplace is Payments, AccessControl {
     /// @notice Deploys the marketplace; its epoch 0 starts now.
     /// @dev Reverts with `InvalidMarketConfig(field)` or `MarketZeroAddress(field)`.

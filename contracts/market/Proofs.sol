@@ -1,8 +1,6 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
-import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
-import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {IMarketplace} from "./IMarketplace.sol";
 import {MarketConfigs} from "./MarketConfig.sol";
 import {SlotId, SlotState} from "./MarketTypes.sol";
@@ -17,8 +15,6 @@ import {Slots} from "./Slots.sol";
 /// @dev Proof and miss bits live in words of 127 epochs each, keyed by fill epoch and bucket:
 /// bit i = proven, bit 128 + i = marked missing, for epoch fillEpoch + 1 + 127 * bucket + i.
 abstract contract Proofs is Slots {
-    using SafeERC20 for IERC20;
-
     /// @dev Epochs per bit word.
     uint256 private constant EPOCHS_PER_WORD = 127;
 
@@ -57,11 +53,9 @@ abstract contract Proofs is Slots {
         ++_ledgerOf(peer).proofsMissed;
         uint256 slashed = _slashOf(_fullCollateral(d.pricePerSlotEpoch));
         uint256 reward = (slashed * _markerRewardPpm) / MarketConfigs.PPM;
-        // slashed is a share of a collateral below 2^129; see _freeSlot on the repair fund's width.
-        d.repairFund = uint128(d.repairFund + slashed - reward);
         emit ProofMissed(slotId, epoch, msg.sender, slashed, reward);
-        if (slashed != 0) _registry.slashStake(peer, slashed, address(this));
-        if (reward != 0) _token.safeTransfer(msg.sender, reward);
+        // No token moves: the registry credits the marker's share and forfeits the rest (see IMarketplace).
+        if (slashed != 0) _registry.penalizeStake(peer, slashed, msg.sender, reward);
         if (misses >= _maxMisses) _freeSlot(slotId, s, d, 0);
     }
 

@@ -94,46 +94,4 @@ library SegmentProofs {
         }
         return leaves[0];
     }
-
-    /// @notice The deal root over `slotRoots` (leaf c = slotRootLeaf(c, slotRoots[c])), as {rootOfLeaves}
-    /// over those leaves. In assembly because `commitRoot` has a gas goal: the leaves are built in place in
-    /// scratch memory past the free memory pointer (never allocated), without one allocation per hash.
-    /// @param slotRoots The slot roots by column (at least one; fewer than 2^16, so `column` fits in 64 bits).
-    /// @return root The deal root.
-    function dealRoot(bytes32[] calldata slotRoots) internal pure returns (bytes32 root) {
-        bytes32 pad = PAD_LEAF;
-        // solhint-disable-next-line no-inline-assembly
-        assembly ("memory-safe") {
-            let count := slotRoots.length
-            let leaves := mload(0x40)
-            // 65 bytes of hash input right after the leaves.
-            let buf := add(leaves, shl(5, count))
-            for { let c := 0 } lt(c, count) { c := add(c, 1) } {
-                // 0x03 ‖ uint64 column ‖ slotRoot (41 bytes): the second store overwrites bytes 9..40.
-                mstore(buf, or(shl(248, 3), shl(184, c)))
-                mstore(add(buf, 9), calldataload(add(slotRoots.offset, shl(5, c))))
-                mstore(add(leaves, shl(5, c)), keccak256(buf, 41))
-            }
-            let width := count
-            for {} gt(width, 1) {} {
-                let next := shr(1, add(width, 1))
-                for { let i := 0 } lt(i, next) { i := add(i, 1) } {
-                    let left := add(leaves, shl(6, i))
-                    let right := pad
-                    if lt(add(shl(1, i), 1), width) { right := mload(add(left, 32)) }
-                    // 0x01 ‖ left ‖ right (65 bytes).
-                    mstore8(buf, 1)
-                    mstore(add(buf, 1), mload(left))
-                    mstore(add(buf, 33), right)
-                    mstore(add(leaves, shl(5, i)), keccak256(buf, 65))
-                }
-                mstore8(buf, 1)
-                mstore(add(buf, 1), pad)
-                mstore(add(buf, 33), pad)
-                pad := keccak256(buf, 65)
-                width := next
-            }
-            root := mload(leaves)
-        }
-    }
 }

@@ -10,7 +10,8 @@ import {RegistryConfig} from "./RegistryConfig.sol";
 /// @title Peer registry
 /// @notice Storage peers register here with an endpoint, an offer and a stake in the reward token,
 /// prove they are alive with heartbeats, and leave through an unbonding delay. The market (holder of
-/// `MARKET_ROLE`) locks part of a peer's stake as collateral and slashes it for missed proofs.
+/// `MARKET_ROLE`) locks part of a peer's stake as collateral and penalizes it for missed proofs (a
+/// marker's share is credited, the rest forfeited) or slashes it when it frees the peer's slot.
 /// @dev A peer's life: `register` → (`updatePeer`, `addStake`, `heartbeat`)* → `beginExit` or `evict`
 /// → unbonding → `withdrawStake`, after which the operator may register again.
 interface IPeerRegistry is IPeerRegistryErrors, IPeerRegistryEvents {
@@ -86,6 +87,36 @@ interface IPeerRegistry is IPeerRegistryErrors, IPeerRegistryEvents {
     /// @param amount Token wei to slash.
     /// @param recipient Receiver of the slashed tokens.
     function slashStake(address peer, uint256 amount, address recipient) external;
+
+    /// @notice Takes `amount` from a peer's locked stake without moving a token: `reward` of it is
+    /// credited to `rewardee` (withdrawn with {withdrawCredit}), the rest is forfeited — it stays in the
+    /// registry owned by nobody, as Sia sends missed-proof collateral to the void, so that nobody (a
+    /// deal owner in particular) profits from a host's failure beyond the rewardee's share. Only the market.
+    /// @dev Requires: `MARKET_ROLE` (`AccessControlUnauthorizedAccount`), `amount > 0` ({ZeroAmount}),
+    /// `reward <= amount` ({RewardExceedsAmount}), `rewardee` set when `reward > 0` ({ZeroAddress}),
+    /// `amount <= lockedStake` ({InsufficientLockedStake}; an unknown peer has none locked). Reduces both
+    /// `stake` and `lockedStake`; works on exiting peers too. The peer may fall below `minStake` and so
+    /// become inactive until it adds stake. Emits no event (gas: it runs in every `markProofMissing`);
+    /// the market's `ProofMissed` reports the amount and the reward (see {IPeerRegistryEvents}).
+    /// @param peer The operator address.
+    /// @param amount Token wei taken from the stake.
+    /// @param rewardee Who is credited `reward` (ignored when `reward == 0`).
+    /// @param reward Part of `amount` credited to `rewardee`.
+    function penalizeStake(address peer, uint256 amount, address rewardee, uint256 reward) external;
+
+    /// @notice Pays the caller its whole credit (marker rewards of {penalizeStake}).
+    /// @dev Requires: a non-zero credit ({NothingToWithdraw}). Emits {CreditWithdrawn}.
+    function withdrawCredit() external;
+
+    /// @notice The credit `account` can withdraw now.
+    /// @param account The account.
+    /// @return Token wei.
+    function creditOf(address account) external view returns (uint256);
+
+    /// @notice The total stake forfeited by {penalizeStake} since deployment: tokens the registry holds
+    /// that belong to nobody.
+    /// @return Token wei.
+    function forfeitedStake() external view returns (uint256);
 
     /// @notice The configuration fixed at deployment.
     /// @return The registry configuration.

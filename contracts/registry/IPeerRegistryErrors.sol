@@ -10,7 +10,7 @@ interface IPeerRegistryErrors {
     error InvalidConfig(string field);
 
     /// @notice An address that must be set is the zero address.
-    /// @param field What the address is for: "token", "admin" or "recipient".
+    /// @param field What the address is for: "token", "admin", "recipient" or "rewardee".
     error ZeroAddress(string field);
 
     /// @notice A token amount that must be positive is zero.
@@ -37,6 +37,11 @@ interface IPeerRegistryErrors {
     /// @param minStake The configured minimum stake.
     error StakeBelowMinimum(uint256 stake, uint256 minStake);
 
+    /// @notice A peer's stake would pass the largest stake the registry stores.
+    /// @param stake The stake the peer would hold.
+    /// @param maxStake The largest stake, 2^128 - 1.
+    error StakeAboveMaximum(uint256 stake, uint256 maxStake);
+
     /// @notice The endpoint URL is empty or longer than allowed.
     /// @param length The endpoint's length in bytes.
     /// @param maxLength The configured maximum length in bytes.
@@ -61,11 +66,20 @@ interface IPeerRegistryErrors {
     /// @param needed The amount the market tried to lock.
     error InsufficientUnlockedStake(address peer, uint256 available, uint256 needed);
 
-    /// @notice The market tries to unlock or slash more than the peer's locked stake.
+    /// @notice The market tries to unlock, slash or penalize more than the peer's locked stake.
     /// @param peer The operator address.
     /// @param locked The stake currently locked.
-    /// @param needed The amount the market tried to unlock or slash.
+    /// @param needed The amount the market tried to unlock, slash or penalize.
     error InsufficientLockedStake(address peer, uint256 locked, uint256 needed);
+
+    /// @notice The market tries to credit a rewardee more than the penalty it takes.
+    /// @param reward The reward asked for.
+    /// @param amount The penalty taken from the locked stake.
+    error RewardExceedsAmount(uint256 reward, uint256 amount);
+
+    /// @notice The caller has no credit to withdraw.
+    /// @param account The caller.
+    error NothingToWithdraw(address account);
 
     /// @notice The peer's last heartbeat is too recent for it to be evicted.
     /// @param peer The operator address.

@@ -4,6 +4,9 @@ pragma solidity ^0.8.28;
 /// @title Events of the peer registry
 /// @notice Every event `PeerRegistry` emits, each right after the state change it reports and
 /// indexed by the peer's operator address, so dashboards and nodes can follow a peer's history.
+/// `penalizeStake` emits none (it runs inside every `markProofMissing`, which has a gas goal): the
+/// market's `ProofMissed(slot, epoch, marker, slashed, markerReward)` reports each penalty — the peer's
+/// stake fell by `slashed`, the marker's credit rose by `markerReward`, `slashed - markerReward` was forfeited.
 interface IPeerRegistryEvents {
     /// @notice A new peer registered.
     /// @param peer The operator address.
@@ -64,4 +67,9 @@ interface IPeerRegistryEvents {
     /// @param amount The amount taken from the stake.
     /// @param recipient Who received the slashed tokens.
     event StakeSlashed(address indexed peer, uint256 amount, address indexed recipient);
+
+    /// @notice An account withdrew its whole credit.
+    /// @param account The account paid.
+    /// @param amount Token wei paid.
+    event CreditWithdrawn(address indexed account, uint256 amount);
 }

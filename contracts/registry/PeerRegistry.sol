@@ -2,17 +2,18 @@
 pragma solidity ^0.8.28;
 
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {Credits} from "./Credits.sol";
 import {IPeerRegistry} from "./IPeerRegistry.sol";
-import {Peer} from "./Peer.sol";
 import {Peers} from "./Peers.sol";
 import {RegistryConfig} from "./RegistryConfig.sol";
 import {Stakes} from "./Stakes.sol";
 
 /// @title dhost peer registry
 /// @notice Where storage peers register, keep themselves alive and leave. See {IPeerRegistry}.
-/// @dev Composed of {Peers} (records, list, activity, configuration) and {Stakes} (deposit, lock,
-/// slash); this contract adds the peer's life cycle.
-contract PeerRegistry is Stakes {
+/// @dev Composed of {Peers} (records, list, activity, configuration), {Stakes} (deposit, lock,
+/// slash) and {Credits} (penalties, marker credits, forfeited stake); this contract adds the peer's
+/// life cycle.
+contract PeerRegistry is Credits {
     /// @notice Deploys the registry.
     /// @dev Reverts with `InvalidConfig(field)` when a configuration value is out of range and with
     /// `ZeroAddress("token")` or `ZeroAddress("admin")` when an address is unset.
@@ -38,6 +39,7 @@ contract PeerRegistry is Stakes {
         if (_isRegistered(msg.sender)) revert PeerAlreadyRegistered(msg.sender);
         _checkOffer(endpoint, capacity);
         if (stake < _minStake) revert StakeBelowMinimum(stake, _minStake);
+        _checkStake(stake);
         _addPeer(endpoint, capacity, pricePerGiBEpoch, stake);
         emit PeerRegistered(msg.sender, endpoint, capacity, pricePerGiBEpoch, stake);
         _pullStake(stake);
@@ -45,7 +47,7 @@ contract PeerRegistry is Stakes {
 
     /// @inheritdoc IPeerRegistry
     function updatePeer(string calldata endpoint, uint64 capacity, uint256 pricePerGiBEpoch) external {
-        Peer storage record = _livePeer(msg.sender);
+        PeerRecord storage record = _livePeer(msg.sender);
         _checkOffer(endpoint, capacity);
         record.endpoint = endpoint;
         record.capacity = capacity;
@@ -55,7 +57,7 @@ contract PeerRegistry is Stakes {
 
     /// @inheritdoc IPeerRegistry
     function heartbeat() external {
-        Peer storage record = _livePeer(msg.sender);
+        PeerRecord storage record = _livePeer(msg.sender);
         uint64 now_ = _now();
         record.lastHeartbeat = now_;
         emit HeartbeatReceived(msg.sender, now_);
@@ -63,14 +65,14 @@ contract PeerRegistry is Stakes {
 
     /// @inheritdoc IPeerRegistry
     function beginExit() external {
-        Peer storage record = _livePeer(msg.sender);
+        PeerRecord storage record = _livePeer(msg.sender);
         uint64 withdrawableAt = _startExit(record);
         emit ExitBegun(msg.sender, withdrawableAt);
     }
 
     /// @inheritdoc IPeerRegistry
     function withdrawStake() external nonReentrant {
-        Peer storage record = _registeredPeer(msg.sender);
+        PeerRecord storage record = _registeredPeer(msg.sender);
         uint64 exitRequestedAt = record.exitRequestedAt;
         if (exitRequestedAt == 0) revert PeerNotExiting(msg.sender);
         // The configuration bounds both terms far below 2^64 (see RegistryConfigs.MAX_DELAY).
@@ -85,7 +87,7 @@ contract PeerRegistry is Stakes {
 
     /// @inheritdoc IPeerRegistry
     function evict(address peer) external {
-        Peer storage record = _livePeer(peer);
+        PeerRecord storage record = _livePeer(peer);
         uint64 evictableAt = record.lastHeartbeat + _evictionDelay + 1;
         if (_now() < evictableAt) revert PeerStillAlive(peer, evictableAt);
         uint64 withdrawableAt = _startExit(record);
@@ -93,7 +95,7 @@ contract PeerRegistry is Stakes {
     }
 
     /// @dev Marks the exit as begun now and returns when the stake becomes withdrawable.
-    function _startExit(Peer storage record) private returns (uint64 withdrawableAt) {
+    function _startExit(PeerRecord storage record) private returns (uint64 withdrawableAt) {
         uint64 now_ = _now();
         record.exitRequestedAt = now_;
         return now_ + _unbondingDelay;

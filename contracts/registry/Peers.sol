@@ -12,6 +12,23 @@ import {RegistryConfig, RegistryConfigs} from "./RegistryConfig.sol";
 abstract contract Peers is IPeerRegistry {
     using RegistryConfigs for RegistryConfig;
 
+    /// @dev A {Peer} as stored: `stake` and `lockedStake` share one word, so that a penalty reads and
+    /// writes one word. Stakes stay below 2^128 (checked where a stake grows, see {_checkStake}).
+    struct PeerRecord {
+        address operator;
+        string endpoint;
+        uint64 capacity;
+        uint256 pricePerGiBEpoch;
+        uint128 stake;
+        uint128 lockedStake;
+        uint64 registeredAt;
+        uint64 lastHeartbeat;
+        uint64 exitRequestedAt;
+    }
+
+    /// @notice The largest stake a peer may hold (the stored width).
+    uint256 internal constant MAX_STAKE = type(uint128).max;
+
     // The configuration never changes after deployment, so it lives in immutables (no storage reads).
     uint256 internal immutable _minStake;
     uint64 internal immutable _heartbeatTimeout;
@@ -19,7 +36,7 @@ abstract contract Peers is IPeerRegistry {
     uint64 internal immutable _unbondingDelay;
     uint32 internal immutable _maxEndpointLength;
 
-    mapping(address operator => Peer record) private _peers;
+    mapping(address operator => PeerRecord record) private _peers;
     address[] private _operators;
     // Index in `_operators` plus one; 0 means "not in the list".
     mapping(address operator => uint256 indexPlusOne) private _positions;
@@ -41,7 +58,7 @@ abstract contract Peers is IPeerRegistry {
 
     /// @inheritdoc IPeerRegistry
     function peer(address operator) external view returns (Peer memory) {
-        return _peers[operator];
+        return _toPeer(_peers[operator]);
     }
 
     /// @inheritdoc IPeerRegistry
@@ -74,21 +91,23 @@ abstract contract Peers is IPeerRegistry {
         page = new Peer[](found);
         uint256 filled = 0;
         for (uint256 i = offset; i < end && filled < found; ++i) {
-            Peer storage record = _peers[_operators[i]];
-            if (_isActive(record)) page[filled++] = record;
+            PeerRecord storage record = _peers[_operators[i]];
+            if (_isActive(record)) page[filled++] = _toPeer(record);
         }
         return (page, end);
     }
 
-    /// @dev Creates the caller's record and appends it to the list. The caller checks the inputs.
+    /// @dev Creates the caller's record and appends it to the list. The caller checks the inputs
+    /// (`stake` with {_checkStake}).
     function _addPeer(string calldata endpoint, uint64 capacity, uint256 pricePerGiBEpoch, uint256 stake) internal {
         uint64 now_ = _now();
-        _peers[msg.sender] = Peer({
+        _peers[msg.sender] = PeerRecord({
             operator: msg.sender,
             endpoint: endpoint,
             capacity: capacity,
             pricePerGiBEpoch: pricePerGiBEpoch,
-            stake: stake,
+            // stake <= MAX_STAKE: checked by the caller.
+            stake: uint128(stake),
             lockedStake: 0,
             registeredAt: now_,
             lastHeartbeat: now_,
@@ -118,14 +137,19 @@ abstract contract Peers is IPeerRegistry {
         return _peers[operator].operator != address(0);
     }
 
+    /// @dev The record of `operator`, registered or not (zeroed when not).
+    function _peerRecord(address operator) internal view returns (PeerRecord storage) {
+        return _peers[operator];
+    }
+
     /// @dev The record of a registered operator; reverts with `PeerNotRegistered` otherwise.
-    function _registeredPeer(address operator) internal view returns (Peer storage record) {
+    function _registeredPeer(address operator) internal view returns (PeerRecord storage record) {
         record = _peers[operator];
         if (record.operator == address(0)) revert PeerNotRegistered(operator);
     }
 
     /// @dev The record of a registered operator that is not exiting; reverts otherwise.
-    function _livePeer(address operator) internal view returns (Peer storage record) {
+    function _livePeer(address operator) internal view returns (PeerRecord storage record) {
         record = _registeredPeer(operator);
         if (record.exitRequestedAt != 0) revert PeerIsExiting(operator);
     }
@@ -138,12 +162,33 @@ abstract contract Peers is IPeerRegistry {
     }
 
     /// @dev Whether a record counts as active now (see {IPeerRegistry-isActive}).
-    function _isActive(Peer storage record) internal view returns (bool) {
+    function _isActive(PeerRecord storage record) internal view returns (bool) {
         return
             record.operator != address(0) &&
             record.exitRequestedAt == 0 &&
             record.stake >= _minStake &&
             block.timestamp <= uint256(record.lastHeartbeat) + _heartbeatTimeout;
+    }
+
+    /// @dev Reverts with `StakeAboveMaximum` when a peer's stake would pass MAX_STAKE.
+    function _checkStake(uint256 stake) internal pure {
+        if (stake > MAX_STAKE) revert StakeAboveMaximum(stake, MAX_STAKE);
+    }
+
+    /// @dev The view of a stored record.
+    function _toPeer(PeerRecord storage record) internal view returns (Peer memory) {
+        return
+            Peer({
+                operator: record.operator,
+                endpoint: record.endpoint,
+                capacity: record.capacity,
+                pricePerGiBEpoch: record.pricePerGiBEpoch,
+                stake: record.stake,
+                lockedStake: record.lockedStake,
+                registeredAt: record.registeredAt,
+                lastHeartbeat: record.lastHeartbeat,
+                exitRequestedAt: record.exitRequestedAt
+            });
     }
 
     /// @dev The block timestamp as a uint64: it fits for the next 500 billion years.

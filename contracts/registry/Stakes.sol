@@ -6,7 +6,6 @@ import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 import {IPeerRegistry} from "./IPeerRegistry.sol";
-import {Peer} from "./Peer.sol";
 import {Peers} from "./Peers.sol";
 
 /// @title Stakes: deposit, collateral lock, slash
@@ -36,9 +35,11 @@ abstract contract Stakes is Peers, AccessControl, ReentrancyGuardTransient {
     /// @inheritdoc IPeerRegistry
     function addStake(uint256 amount) external nonReentrant {
         if (amount == 0) revert ZeroAmount();
-        Peer storage record = _livePeer(msg.sender);
+        PeerRecord storage record = _livePeer(msg.sender);
         uint256 stake = record.stake + amount;
-        record.stake = stake;
+        _checkStake(stake);
+        // stake <= MAX_STAKE, checked just above.
+        record.stake = uint128(stake);
         emit StakeAdded(msg.sender, amount, stake);
         _pullStake(amount);
     }
@@ -46,27 +47,29 @@ abstract contract Stakes is Peers, AccessControl, ReentrancyGuardTransient {
     /// @inheritdoc IPeerRegistry
     function lockStake(address peer, uint256 amount) external onlyRole(MARKET_ROLE) {
         if (amount == 0) revert ZeroAmount();
-        Peer storage record = _livePeer(peer);
+        PeerRecord storage record = _livePeer(peer);
         uint256 locked = record.lockedStake;
         // The invariant lockedStake <= stake makes this subtraction safe.
         uint256 available = record.stake - locked;
         if (amount > available) revert InsufficientUnlockedStake(peer, available, amount);
         locked += amount;
-        record.lockedStake = locked;
+        // locked <= stake < 2^128.
+        record.lockedStake = uint128(locked);
         emit StakeLocked(peer, amount, locked);
     }
 
     /// @inheritdoc IPeerRegistry
     function unlockStake(address peer, uint256 amount) external onlyRole(MARKET_ROLE) {
         if (amount == 0) revert ZeroAmount();
-        Peer storage record = _registeredPeer(peer);
+        PeerRecord storage record = _registeredPeer(peer);
         uint256 locked = record.lockedStake;
         if (amount > locked) revert InsufficientLockedStake(peer, locked, amount);
         // Checked just above: amount <= locked.
         unchecked {
             locked -= amount;
         }
-        record.lockedStake = locked;
+        // locked decreased: still below 2^128.
+        record.lockedStake = uint128(locked);
         emit StakeUnlocked(peer, amount, locked);
     }
 
@@ -74,13 +77,13 @@ abstract contract Stakes is Peers, AccessControl, ReentrancyGuardTransient {
     function slashStake(address peer, uint256 amount, address recipient) external onlyRole(MARKET_ROLE) nonReentrant {
         if (amount == 0) revert ZeroAmount();
         if (recipient == address(0)) revert ZeroAddress("recipient");
-        Peer storage record = _registeredPeer(peer);
+        PeerRecord storage record = _registeredPeer(peer);
         uint256 locked = record.lockedStake;
         if (amount > locked) revert InsufficientLockedStake(peer, locked, amount);
-        // amount <= lockedStake <= stake, so neither subtraction can underflow.
+        // amount <= lockedStake <= stake < 2^128, so neither subtraction can underflow and both fit.
         unchecked {
-            record.lockedStake = locked - amount;
-            record.stake -= amount;
+            record.lockedStake = uint128(locked - amount);
+            record.stake -= uint128(amount);
         }
         emit StakeSlashed(peer, amount, recipient);
         _token.safeTransfer(recipient, amount);

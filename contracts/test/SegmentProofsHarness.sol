@@ -54,10 +54,21 @@ contract SegmentProofsHarness {
         return SegmentProofs.rootOfLeaves(leaves[:]);
     }
 
-    /// @notice See {SegmentProofs-dealRoot}.
-    /// @param slotRoots The slot roots.
-    /// @return The deal root.
-    function dealRoot(bytes32[] calldata slotRoots) external pure returns (bytes32) {
-        return SegmentProofs.dealRoot(slotRoots);
+    /// @notice Whether `rootProof` proves `slotRoot` at `column` in the deal root `dealRoot` of a deal of
+    /// `slots` slots: the check `fillSlot` makes (the column is below `slots`, the proof as deep as the tree).
+    /// @param dealRoot The committed deal root.
+    /// @param column The column.
+    /// @param slots The deal's slot count.
+    /// @param slotRoot The slot root.
+    /// @param rootProof The siblings of the slot-root leaf, bottom-up.
+    /// @return True when valid.
+    function verifySlotRoot(
+        bytes32 dealRoot,
+        uint16 column,
+        uint16 slots,
+        bytes32 slotRoot,
+        bytes32[] calldata rootProof
+    ) external pure returns (bool) {
+        return SegmentProofs.verify(dealRoot, SegmentProofs.slotRootLeaf(column, slotRoot), column, slots, rootProof);
     }
 }

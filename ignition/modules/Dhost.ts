@@ -29,7 +29,7 @@ export const DHOST_DEFAULTS = {
   challengeProbabilityPpm: 100_000n,
   /** A quarter of the slot's collateral per missed proof: three misses (maxMisses) take 75 %, the rest is forfeited when the slot is freed. */
   slashPpm: 250_000n,
-  /** Half of each slash to whoever marked the miss: enough to pay someone to watch, the rest funds the repair. */
+  /** Half of each slash is credited to whoever marked the miss (enough to pay someone to watch); the rest is forfeited, as Sia burns missed-proof collateral, so no owner profits from a host's failure. */
   markerRewardPpm: 500_000n,
   /** Three misses free the slot: one unlucky outage is forgiven, a peer that lost the data is dropped within a few challenges. */
   maxMisses: 3n,

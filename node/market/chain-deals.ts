@@ -3,8 +3,8 @@ import { type DealView, marketAbi, readDeal } from '../../protocol/chain/market'
 
 /** What the node asks the chain about deals when it accepts a write. */
 export interface DealSource {
-  /** The deal, or undefined when the chain knows no deal with that id. */
-  getDeal(dealId: Hex): Promise<DealView | undefined>;
+  /** The deal, or undefined when the chain knows no deal with that id; `fresh` skips the cache (and refreshes it). */
+  getDeal(dealId: Hex, options?: { fresh?: boolean }): Promise<DealView | undefined>;
   /** The Marketplace's current epoch. */
   currentEpoch(): Promise<bigint>;
 }
@@ -25,9 +25,9 @@ export function createChainDeals(
   const now = deps.now ?? Date.now;
   const ttlMs = params.ttlMs ?? 3_000;
   const cache = new Map<string, { at: number; value: Promise<unknown> }>();
-  const cached = <T>(key: string, load: () => Promise<T>): Promise<T> => {
+  const cached = <T>(key: string, load: () => Promise<T>, fresh = false): Promise<T> => {
     const hit = cache.get(key);
-    if (hit && now() - hit.at < ttlMs) return hit.value as Promise<T>;
+    if (hit && !fresh && now() - hit.at < ttlMs) return hit.value as Promise<T>;
     // Bounded: drop expired entries whenever the map grows past a few hundred deals.
     if (cache.size > 512) for (const [k, v] of cache) if (now() - v.at >= ttlMs) cache.delete(k);
     const value = load();
@@ -38,7 +38,7 @@ export function createChainDeals(
     return value;
   };
   return {
-    getDeal: (dealId) => cached(`deal:${dealId.toLowerCase()}`, () => readDeal(deps, { market: params.market, dealId })),
+    getDeal: (dealId, options) => cached(`deal:${dealId.toLowerCase()}`, () => readDeal(deps, { market: params.market, dealId }), options?.fresh === true),
     currentEpoch: () =>
       cached('epoch', () => deps.publicClient.readContract({ address: params.market, abi: marketAbi, functionName: 'currentEpoch' }) as Promise<bigint>),
   };

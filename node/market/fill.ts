@@ -4,16 +4,13 @@ import {
   bytesToHex,
   type Chain,
   ContractFunctionRevertedError,
-  type Hex,
-  hexToBytes,
   type PrivateKeyAccount,
   type PublicClient,
   type Transport,
   type WalletClient,
 } from 'viem';
 import { marketAbi, readSlot, SLOT_STATE } from '../../protocol/chain/market';
-import type { FileId } from '../../protocol/ids';
-import { createKeccakHasher, proofOfLeaves, SegmentTreeBuilder, slotRootLeaf } from '../../protocol/merkle';
+import { SegmentTreeBuilder } from '../../protocol/merkle';
 import type { MarketState } from '../store/market-state';
 import type { SlotIndex } from '../store/slot-index';
 import type { SlotStore } from '../store/slot-store';
@@ -28,65 +25,6 @@ export interface MarketChainDeps {
 
 /** Tree level kept per slot for proofs: one node per 2^8 segments (128 KiB), as DESIGN.md says. */
 export const KEPT_LEVEL = 8;
-
-/** The largest block range asked in one `eth_getLogs` (public endpoints cap ranges). */
-const MAX_LOG_RANGE = 5_000n;
-
-/**
- * Reads `DealRootCommitted` logs from the block after the stored cursor (or `fromBlock` on the first
- * run) to the head, with standard `eth_getLogs`, and records, for every slot of those deals that
- * this node holds, the committed slot root and its proof in the deal root. Advances the cursor
- * after each range, so a restart resumes where it stopped. Returns how many slots it recorded.
- *
- * @example
- * await scanRootCommits({ publicClient, index, market }, { marketAddress, fromBlock: BigInt(deployment.blockNumber) });
- */
-export async function scanRootCommits(
-  deps: {
-    publicClient: Pick<PublicClient<Transport, Chain>, 'getBlockNumber' | 'getContractEvents'>;
-    index: Pick<SlotIndex, 'slotsOfFile'>;
-    market: MarketState;
-  },
-  p: { marketAddress: Address; fromBlock: bigint },
-): Promise<number> {
-  const head = await deps.publicClient.getBlockNumber();
-  let from = (deps.market.cursor() ?? p.fromBlock - 1n) + 1n;
-  let recorded = 0;
-  const keccak = await createKeccakHasher();
-  while (from <= head) {
-    const to = from + MAX_LOG_RANGE - 1n < head ? from + MAX_LOG_RANGE - 1n : head;
-    const logs = await deps.publicClient.getContractEvents({
-      address: p.marketAddress,
-      abi: marketAbi,
-      eventName: 'DealRootCommitted',
-      fromBlock: from,
-      toBlock: to,
-      strict: true,
-    });
-    for (const log of logs) {
-      const dealId = log.args.id.toLowerCase() as FileId;
-      const held = deps.index.slotsOfFile(dealId);
-      if (held.length === 0) continue;
-      const slotRoots = log.args.slotRoots as readonly Hex[];
-      const leaves = slotRoots.map((root, column) => slotRootLeaf(keccak, column, hexToBytes(root)));
-      for (const slot of held) {
-        if (slot.column >= slotRoots.length) continue;
-        deps.market.recordCommit({
-          slotId: slot.slotId,
-          dealId,
-          column: slot.column,
-          slotRoot: slotRoots[slot.column],
-          rootProof: proofOfLeaves(keccak, leaves, slot.column).map((node) => bytesToHex(node)),
-          segmentCount: Number(log.args.segmentCount),
-        });
-        recorded++;
-      }
-    }
-    deps.market.setCursor(to);
-    from = to + 1n;
-  }
-  return recorded;
-}
 
 /**
  * Fills every committed slot this node holds: rebuilds the slot's segment tree from the bytes on

@@ -4,7 +4,16 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { DhostError, InvalidInputError, SignatureError } from '../../protocol/errors';
 import type { ErrorBody } from '../../protocol/wire';
 import type { NodeEnv } from '../env';
-import { CapacityExceededError, ForbiddenError, NotFoundError, OperatorKeyError, ShardConflictError, ShardTooLargeError, SlotFullError } from '../errors';
+import {
+  CapacityExceededError,
+  CommitNotReadyError,
+  ForbiddenError,
+  NotFoundError,
+  OperatorKeyError,
+  ShardConflictError,
+  ShardTooLargeError,
+  SlotFullError,
+} from '../errors';
 
 /**
  * The HTTP status of an error the node raised on purpose; 500 for anything else.
@@ -17,7 +26,7 @@ export function statusOf(error: unknown): ContentfulStatusCode {
   if (error instanceof SignatureError || error instanceof OperatorKeyError) return 401;
   if (error instanceof ForbiddenError) return 403;
   if (error instanceof NotFoundError) return 404;
-  if (error instanceof ShardConflictError) return 409;
+  if (error instanceof ShardConflictError || error instanceof CommitNotReadyError) return 409;
   if (error instanceof ShardTooLargeError || error instanceof SlotFullError) return 413;
   if (error instanceof CapacityExceededError) return 507;
   if (error instanceof HTTPException) return error.status as ContentfulStatusCode;

@@ -23,6 +23,8 @@ export interface NodeStatus {
   rewardsClaimed: string;
   /** Sum of `bytesPerSlot` over the slots the node holds. */
   bytesHeld: string;
+  /** Marker credit held by the registry (shares of slashes for proofs the node marked missing), not withdrawn yet. */
+  markerCredit: string;
 }
 
 /**
@@ -39,10 +41,11 @@ export async function readNodeStatus(
   p: { address: Address; market: Address; registry: Address; fromBlock?: bigint },
 ): Promise<NodeStatus> {
   const { publicClient } = deps;
-  const [peer, ledger, epoch] = await Promise.all([
+  const [peer, ledger, epoch, credit] = await Promise.all([
     publicClient.readContract({ address: p.registry, abi: peerRegistryAbi, functionName: 'peer', args: [p.address] }),
     publicClient.readContract({ address: p.market, abi: marketAbi, functionName: 'ledger', args: [p.address] }),
     publicClient.readContract({ address: p.market, abi: marketAbi, functionName: 'currentEpoch' }),
+    publicClient.readContract({ address: p.registry, abi: peerRegistryAbi, functionName: 'creditOf', args: [p.address] }),
   ]);
   const fills = await publicClient.getContractEvents({
     address: p.market,
@@ -76,5 +79,6 @@ export async function readNodeStatus(
     rewardsAccrued: String(accrued),
     rewardsClaimed: String(ledger.earned + ledger.subsidy),
     bytesHeld: String(ledger.bytesHeld),
+    markerCredit: String(credit),
   };
 }

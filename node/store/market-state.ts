@@ -32,9 +32,6 @@ export interface MarketSlotRow {
 
 /** The node's marketplace bookkeeping in its SQLite database; survives restarts. */
 export interface MarketState {
-  /** The last block whose logs were processed; undefined before the first scan. */
-  cursor(): bigint | undefined;
-  setCursor(block: bigint): void;
   /** Records a committed slot (ignored when already known). */
   recordCommit(row: Omit<MarketSlotRow, 'state' | 'tree'>): void;
   get(slotId: SlotId): MarketSlotRow | undefined;
@@ -44,10 +41,6 @@ export interface MarketState {
 }
 
 const SCHEMA = `
-CREATE TABLE IF NOT EXISTS market_cursor (
-  id INTEGER PRIMARY KEY CHECK (id = 1),
-  block TEXT NOT NULL
-);
 CREATE TABLE IF NOT EXISTS market_slots (
   slot_id TEXT PRIMARY KEY,
   deal_id TEXT NOT NULL,
@@ -97,14 +90,12 @@ const toRow = (r: Raw): MarketSlotRow => {
  *
  * @example
  * const market = createMarketState({ db });
- * market.setCursor(1234n);
+ * market.inState('committed');
  */
 export function createMarketState(deps: { db: BetterSqlite3.Database }): MarketState {
   const { db } = deps;
   db.exec(SCHEMA);
   const q = {
-    cursor: db.prepare<[], { block: string }>('SELECT block FROM market_cursor WHERE id = 1'),
-    setCursor: db.prepare('INSERT INTO market_cursor (id, block) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET block = excluded.block'),
     insert: db.prepare(
       "INSERT OR IGNORE INTO market_slots (slot_id, deal_id, col, state, slot_root, root_proof, segment_count) VALUES (?, ?, ?, 'committed', ?, ?, ?)",
     ),
@@ -114,13 +105,6 @@ export function createMarketState(deps: { db: BetterSqlite3.Database }): MarketS
     setState: db.prepare('UPDATE market_slots SET state = ? WHERE slot_id = ?'),
   };
   return {
-    cursor: () => {
-      const r = q.cursor.get();
-      return r ? BigInt(r.block) : undefined;
-    },
-    setCursor: (block) => {
-      q.setCursor.run(String(block));
-    },
     recordCommit: (row) => {
       q.insert.run(row.slotId, row.dealId, row.column, row.slotRoot, JSON.stringify(row.rootProof), row.segmentCount);
     },

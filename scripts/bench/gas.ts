@@ -5,15 +5,17 @@
  *   npx hardhat run scripts/bench/gas.ts
  *
  * Each operation is measured in the state it usually runs in: the owner has opened deals before,
- * the filling peer already holds a slot, the marker holds tokens, the slot proven has 2^19
- * segments of 512 B (256 MiB, depth 19). The first-time variants are printed too (`…First`).
+ * the filling peer already holds a slot, the slot proven has 2^19 segments of 512 B (256 MiB,
+ * depth 19), the slot marked missing proved an earlier epoch (a peer that held the data, then lost
+ * it) and its marker has marked before (its credit in the registry is non-zero), the marker
+ * withdrawing its credit holds tokens. The first-time variants are printed too (`…First`).
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { mine, time } from '@nomicfoundation/hardhat-network-helpers';
 import type { ContractTransactionResponse } from 'ethers';
 import hre, { ethers } from 'hardhat';
-import { createKeccakHasher, innerNode, padRoots, proofOfLeaves, SEGMENT_BYTES, segmentLeaf, slotRootLeaf } from '../../protocol/merkle';
+import { createKeccakHasher, innerNode, padRoots, proofOfLeaves, rootOfLeaves, SEGMENT_BYTES, segmentLeaf, slotRootLeaf } from '../../protocol/merkle';
 import { deployMarket, enterEpochWithSeed, goToEpoch, PRICE, randomDealId, signAssignment, slotIdOf } from '../testkit/market/fixture';
 
 const MiB = 1024 * 1024;
@@ -68,7 +70,8 @@ async function main(): Promise<void> {
   const slotLeaves = Array.from({ length: slots }, (_, c) => slotRootLeaf(tree.keccak, c, ethers.getBytes(tree.root)));
   const dealId = randomDealId();
   await market.connect(owner).openDeal(dealId, slots, 256 * MiB, 100, PRICE);
-  results.commitRoot = await gasOf(market.connect(owner).commitRoot(dealId, Array(slots).fill(tree.root), count));
+  const dealRoot = ethers.hexlify(rootOfLeaves(tree.keccak, slotLeaves));
+  results.commitRoot = await gasOf(market.connect(owner).commitRoot(dealId, dealRoot, count));
 
   const deadline = BigInt(await time.latest()) + 3_600n;
   const fill = async (column: number, peerIndex: number) => {
@@ -79,7 +82,8 @@ async function main(): Promise<void> {
   };
   results.fillSlotFirst = await fill(0, 0); // peer 0's first slot: its locked stake and ledger go from zero
   results.fillSlot = await fill(1, 0); // peer 0 already holds a slot
-  await fill(2, 1);
+  await fill(2, 1); // never proves
+  await fill(3, 2); // proves the first epoch, then loses its data
 
   const start = (await market.deal(dealId)).startEpoch;
   const prove = async (column: number, epoch: bigint) => {
@@ -90,14 +94,20 @@ async function main(): Promise<void> {
   await enterEpochWithSeed(f, start);
   results.submitProofFirst = await prove(0, start); // first proof of the fill: its proof-bit word goes from zero
   await prove(1, start);
+  await prove(3, start);
   await enterEpochWithSeed(f, start + 1n);
   results.submitProof = await prove(0, start + 1n);
-  // Column 2 (peer 1) never proves: mark its miss of epoch start+1 from a marker holding tokens.
+  // Columns 2 and 3 miss epoch start+1. Column 2 never proved (its proof-bit word goes from zero) and
+  // its miss is the marker's first (its credit, and here the registry's forfeited total, go from zero);
+  // column 3 proved `start`, in the same word.
   await enterEpochWithSeed(f, start + 2n);
   await prove(0, start + 2n);
   const marker = f.others[0];
+  results.markProofMissingFirst = await gasOf(market.connect(marker).markProofMissing(slotIdOf(dealId, 2), start + 1n));
+  results.markProofMissing = await gasOf(market.connect(marker).markProofMissing(slotIdOf(dealId, 3), start + 1n));
+  // The marker, holding tokens already, withdraws both rewards from the registry.
   await f.token.connect(f.admin).transfer(marker.address, 1n);
-  results.markProofMissing = await gasOf(market.connect(marker).markProofMissing(slotIdOf(dealId, 2), start + 1n));
+  results.withdrawCredit = await gasOf(f.registry.connect(marker).withdrawCredit());
 
   // Claim: column 1 proved only `start`, so start+1 and start+2 settle through seed reads.
   await enterEpochWithSeed(f, start + 3n);

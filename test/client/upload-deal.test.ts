@@ -17,7 +17,7 @@ import { type UploadDeps, upload } from '../../client/upload';
 import { marketplaceAbi, peerRegistryAbi, rewardTokenAbi } from '../../protocol/chain/generated/abis';
 import { ASSIGNMENT_HEADER, assignmentTypedData, parseAssignmentHeader, readDeal } from '../../protocol/chain/market';
 import { type FileId, randomFileId, slotIdOf } from '../../protocol/ids';
-import { createKeccakHasher, proofOfLeaves, SegmentTreeBuilder, slotRootLeaf } from '../../protocol/merkle';
+import { createKeccakHasher, dealRootOf, SegmentTreeBuilder } from '../../protocol/merkle';
 import { hardhatKey } from '../../scripts/testkit/chain';
 import { fundOwners, type MarketChain, startMarketChain } from '../../scripts/testkit/node/market-chain';
 
@@ -49,40 +49,29 @@ async function startFillingPeer(chain: MarketChain, key: Hex, pricePerGiBEpoch: 
   const account = privateKeyToAccount(key);
   const wallet = chain.wallet(key);
   const peer: FillingPeer = { account, endpoint: '', slots: new Map(), roots: new Map(), mode: {}, puts: 0, close: async () => {} };
-  const fill = async (p: { dealId: FileId; column: number; slotId: string; deadline: bigint; signature: Hex }) => {
-    const stored = peer.slots.get(p.slotId) as Map<number | 'manifest', Buffer>;
+  /** slot id → the owner's assignment to this peer, from the writes. */
+  const assignments = new Map<string, { dealId: FileId; column: number; deadline: bigint; signature: Hex }>();
+  /** Builds the root of the bytes stored once the manifest came. */
+  const rootOfStored = async (slotId: string) => {
+    const stored = peer.slots.get(slotId) as Map<number | 'manifest', Buffer>;
     const tree = await SegmentTreeBuilder.create();
     const indices = [...stored.keys()].filter((k): k is number => k !== 'manifest').sort((a, b) => a - b);
     for (const i of indices) tree.write(stored.get(i) as Buffer);
     tree.write(stored.get('manifest') as Buffer);
-    const slotRoot = bytesToHex(tree.finish().root);
-    peer.roots.set(p.slotId, slotRoot);
-    if (peer.mode.neverFills) return;
-    for (let tries = 0; tries < 200; tries++) {
-      const events = await chain.publicClient.getContractEvents({
-        address: chain.market,
-        abi: marketplaceAbi,
-        eventName: 'DealRootCommitted',
-        args: { id: p.dealId },
-        fromBlock: 0n,
-      });
-      const committed = events[0]?.args.slotRoots;
-      if (committed) {
-        const keccak = await createKeccakHasher();
-        const leaves = committed.map((r, c) => slotRootLeaf(keccak, c, hexToBytes(r)));
-        const proof = proofOfLeaves(keccak, leaves, p.column).map((n) => bytesToHex(n));
-        const { request } = await chain.publicClient.simulateContract({
-          account,
-          address: chain.market,
-          abi: marketplaceAbi,
-          functionName: 'fillSlot',
-          args: [p.dealId, p.column, slotRoot, proof, p.deadline, p.signature],
-        });
-        await chain.publicClient.waitForTransactionReceipt({ hash: await wallet.writeContract(request) });
-        return;
-      }
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    peer.roots.set(slotId, bytesToHex(tree.finish().root));
+  };
+  /** Fills with the notice's proof, after checking its slot root is the root of what it stored. */
+  const fill = async (slotId: string, notice: { slotRoot: Hex; rootProof: Hex[] }) => {
+    const a = assignments.get(slotId);
+    if (!a || peer.roots.get(slotId) !== notice.slotRoot || peer.mode.neverFills) return;
+    const { request } = await chain.publicClient.simulateContract({
+      account,
+      address: chain.market,
+      abi: marketplaceAbi,
+      functionName: 'fillSlot',
+      args: [a.dealId, a.column, notice.slotRoot, notice.rootProof, a.deadline, a.signature],
+    });
+    await chain.publicClient.waitForTransactionReceipt({ hash: await wallet.writeContract(request) });
   };
   const json = (res: http.ServerResponse, status: number, body: unknown) => {
     res.writeHead(status, { 'content-type': 'application/json' });
@@ -94,6 +83,13 @@ async function startFillingPeer(chain: MarketChain, key: Hex, pricePerGiBEpoch: 
     req.on('end', async () => {
       const url = new URL(req.url ?? '/', 'http://x');
       const shard = /^\/slots\/(0x[0-9a-f]{64})\/shards\/(\d+|manifest)$/.exec(url.pathname);
+      const commit = /^\/slots\/(0x[0-9a-f]{64})\/commit$/.exec(url.pathname);
+      if (commit && req.method === 'PUT') {
+        const notice = JSON.parse(Buffer.concat(parts).toString('utf8')) as { slotRoot: Hex; rootProof: Hex[] };
+        if (!peer.roots.has(commit[1])) return json(res, 409, { error: { code: 'SLOT_NOT_HELD', message: 'no such slot' } });
+        fill(commit[1], notice).catch(() => {});
+        return json(res, 201, { slotId: commit[1], created: true });
+      }
       if (req.method === 'GET' && url.pathname === '/status') {
         const free = peer.mode.freeBytes ?? 1e9;
         return json(res, 200, {
@@ -141,7 +137,8 @@ async function startFillingPeer(chain: MarketChain, key: Hex, pricePerGiBEpoch: 
         peer.slots.set(shard[1], stored);
         const index = shard[2] === 'manifest' ? 'manifest' : Number(shard[2]);
         stored.set(index, body);
-        if (index === 'manifest') fill({ dealId, column, slotId: shard[1], deadline, signature }).catch(() => {});
+        assignments.set(shard[1], { dealId, column, deadline, signature });
+        if (index === 'manifest') await rootOfStored(shard[1]);
         return json(res, 201, { slotId: shard[1], index, size: body.length, sha256: createHash('sha256').update(body).digest('hex'), created: true });
       }
       if (shard && req.method === 'GET') {
@@ -250,6 +247,16 @@ describe('uploading with a deal', () => {
       const stored = peerOf(c.operator).roots.get(c.slotId);
       expect(stored, `root of what column ${c.column}'s peer stored`).to.equal(deal.slotRoots[c.column]);
     }
+    const keccak = await createKeccakHasher();
+    expect(onChain?.root).to.equal(deal.root);
+    expect(deal.root).to.equal(
+      bytesToHex(
+        dealRootOf(
+          keccak,
+          deal.slotRoots.map((r) => hexToBytes(r)),
+        ),
+      ),
+    );
     expect(deal.filled).to.deep.equal(result.columns.map((c) => ({ column: c.column, peer: c.operator })));
     expect(progress.filter((p) => p.phase === 'fill').at(-1)).to.deep.equal({ phase: 'fill', bytes: 3, totalBytes: 3 });
   });

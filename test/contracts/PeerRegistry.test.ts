@@ -18,6 +18,7 @@ const CONFIG = {
   maxEndpointLength: MAX_ENDPOINT_LENGTH,
 };
 const MARKET_ROLE = ethers.id('MARKET_ROLE');
+const MAX_STAKE = 2n ** 128n - 1n;
 const ENDPOINT = 'https://peer.example.org:7001';
 const CAPACITY = 1n << 40n;
 const PRICE = 5n * TOKEN;
@@ -233,6 +234,15 @@ describe('PeerRegistry', () => {
       });
     });
 
+    describe('when the stake is larger than the registry stores', () => {
+      it('reverts with StakeAboveMaximum for 2^128 wei', async () => {
+        const { registry, alice } = await loadFixture(deployRegistryFixture);
+        await expect(registry.connect(alice).register(ENDPOINT, CAPACITY, PRICE, MAX_STAKE + 1n))
+          .to.be.revertedWithCustomError(registry, 'StakeAboveMaximum')
+          .withArgs(MAX_STAKE + 1n, MAX_STAKE);
+      });
+    });
+
     describe('when the stake is not enough', () => {
       it('reverts with StakeBelowMinimum one wei below minStake', async () => {
         const { registry, alice } = await loadFixture(deployRegistryFixture);
@@ -325,6 +335,14 @@ describe('PeerRegistry', () => {
     it('reverts with PeerIsExiting once the peer began its exit', async () => {
       const { registry, alice } = await loadFixture(aliceExitingFixture);
       await expect(registry.connect(alice).addStake(1n)).to.be.revertedWithCustomError(registry, 'PeerIsExiting').withArgs(alice.address);
+    });
+
+    it('reverts with StakeAboveMaximum when the total would pass 2^128 - 1', async () => {
+      const { registry, alice } = await loadFixture(aliceRegisteredFixture);
+      const amount = MAX_STAKE - 2n * MIN_STAKE + 1n;
+      await expect(registry.connect(alice).addStake(amount))
+        .to.be.revertedWithCustomError(registry, 'StakeAboveMaximum')
+        .withArgs(MAX_STAKE + 1n, MAX_STAKE);
     });
   });
 
@@ -615,6 +633,13 @@ describe('PeerRegistry', () => {
           .withArgs(admin.address, MARKET_ROLE);
       });
 
+      it('penalizeStake reverts with AccessControlUnauthorizedAccount, even for the admin', async () => {
+        const { registry, admin, alice, recipient } = await loadFixture(aliceRegisteredFixture);
+        await expect(registry.connect(admin).penalizeStake(alice.address, 2n, recipient.address, 1n))
+          .to.be.revertedWithCustomError(registry, 'AccessControlUnauthorizedAccount')
+          .withArgs(admin.address, MARKET_ROLE);
+      });
+
       it('only the admin can grant MARKET_ROLE', async () => {
         const { registry, stranger } = await loadFixture(aliceRegisteredFixture);
         await expect(registry.connect(stranger).grantRole(MARKET_ROLE, stranger.address))
@@ -762,6 +787,117 @@ describe('PeerRegistry', () => {
             .withArgs(bob.address);
         });
       });
+
+      describe('penalizeStake', () => {
+        it('takes the amount from stake and locked stake without moving a token', async () => {
+          const { registry, token, market, recipient, alice } = await loadFixture(lockedFixture);
+          await expect(registry.connect(market).penalizeStake(alice.address, 200n, recipient.address, 50n)).to.changeTokenBalances(
+            token,
+            [registry, recipient, alice, market],
+            [0n, 0n, 0n, 0n],
+          );
+          const record = await registry.peer(alice.address);
+          expect([record.stake, record.lockedStake]).to.deep.equal([2n * MIN_STAKE - 200n, 300n]);
+        });
+
+        it('credits the reward to the rewardee and forfeits the rest, owned by nobody', async () => {
+          const { registry, market, recipient, alice } = await loadFixture(lockedFixture);
+          await registry.connect(market).penalizeStake(alice.address, 200n, recipient.address, 50n);
+          expect(await registry.creditOf(recipient.address)).to.equal(50n);
+          expect(await registry.forfeitedStake()).to.equal(150n);
+          await registry.connect(market).penalizeStake(alice.address, 100n, recipient.address, 100n);
+          expect(await registry.creditOf(recipient.address)).to.equal(150n);
+          expect(await registry.forfeitedStake()).to.equal(150n);
+        });
+
+        it('forfeits the whole amount for a zero reward, whatever the rewardee', async () => {
+          const { registry, market, alice } = await loadFixture(lockedFixture);
+          await registry.connect(market).penalizeStake(alice.address, 120n, ethers.ZeroAddress, 0n);
+          expect(await registry.forfeitedStake()).to.equal(120n);
+          expect(await registry.creditOf(ethers.ZeroAddress)).to.equal(0n);
+          expect((await registry.peer(alice.address)).lockedStake).to.equal(380n);
+        });
+
+        it('can take all of the locked stake, and not one wei more', async () => {
+          const { registry, market, recipient, alice } = await loadFixture(lockedFixture);
+          await expect(registry.connect(market).penalizeStake(alice.address, 501n, recipient.address, 1n))
+            .to.be.revertedWithCustomError(registry, 'InsufficientLockedStake')
+            .withArgs(alice.address, 500n, 501n);
+          await registry.connect(market).penalizeStake(alice.address, 500n, recipient.address, 1n);
+          expect((await registry.peer(alice.address)).lockedStake).to.equal(0n);
+        });
+
+        it('works while the peer is exiting', async () => {
+          const { registry, market, recipient, alice } = await loadFixture(lockedFixture);
+          await registry.connect(alice).beginExit();
+          await registry.connect(market).penalizeStake(alice.address, 500n, recipient.address, 10n);
+          expect((await registry.peer(alice.address)).stake).to.equal(2n * MIN_STAKE - 500n);
+        });
+
+        it('reverts with ZeroAmount for zero', async () => {
+          const { registry, market, recipient, alice } = await loadFixture(lockedFixture);
+          await expect(registry.connect(market).penalizeStake(alice.address, 0n, recipient.address, 0n)).to.be.revertedWithCustomError(registry, 'ZeroAmount');
+        });
+
+        it('reverts with RewardExceedsAmount when the reward is larger than the penalty', async () => {
+          const { registry, market, recipient, alice } = await loadFixture(lockedFixture);
+          await expect(registry.connect(market).penalizeStake(alice.address, 100n, recipient.address, 101n))
+            .to.be.revertedWithCustomError(registry, 'RewardExceedsAmount')
+            .withArgs(101n, 100n);
+        });
+
+        it('reverts with ZeroAddress("rewardee") for a reward to the zero address', async () => {
+          const { registry, market, alice } = await loadFixture(lockedFixture);
+          await expect(registry.connect(market).penalizeStake(alice.address, 100n, ethers.ZeroAddress, 1n))
+            .to.be.revertedWithCustomError(registry, 'ZeroAddress')
+            .withArgs('rewardee');
+        });
+
+        it('reverts with InsufficientLockedStake for an unknown peer, which has nothing locked', async () => {
+          const { registry, market, recipient, bob } = await loadFixture(lockedFixture);
+          await expect(registry.connect(market).penalizeStake(bob.address, 1n, recipient.address, 0n))
+            .to.be.revertedWithCustomError(registry, 'InsufficientLockedStake')
+            .withArgs(bob.address, 0n, 1n);
+        });
+      });
+
+      describe('withdrawCredit', () => {
+        async function creditedFixture() {
+          const base = await lockedFixture();
+          await base.registry.connect(base.market).penalizeStake(base.alice.address, 300n, base.recipient.address, 120n);
+          return base;
+        }
+
+        it('pays the caller its whole credit and emits CreditWithdrawn', async () => {
+          const { registry, token, recipient } = await loadFixture(creditedFixture);
+          const tx = registry.connect(recipient).withdrawCredit();
+          await expect(tx).to.emit(registry, 'CreditWithdrawn').withArgs(recipient.address, 120n);
+          await expect(tx).to.changeTokenBalances(token, [registry, recipient], [-120n, 120n]);
+          expect(await registry.creditOf(recipient.address)).to.equal(0n);
+        });
+
+        it('reverts with NothingToWithdraw after the withdrawal, and pays a later credit again', async () => {
+          const { registry, token, market, recipient, alice } = await loadFixture(creditedFixture);
+          await registry.connect(recipient).withdrawCredit();
+          await expect(registry.connect(recipient).withdrawCredit()).to.be.revertedWithCustomError(registry, 'NothingToWithdraw').withArgs(recipient.address);
+          await registry.connect(market).penalizeStake(alice.address, 100n, recipient.address, 7n);
+          expect(await registry.creditOf(recipient.address)).to.equal(7n);
+          await expect(registry.connect(recipient).withdrawCredit()).to.changeTokenBalance(token, recipient, 7n);
+        });
+
+        it('reverts with NothingToWithdraw for an account never credited', async () => {
+          const { registry, stranger } = await loadFixture(creditedFixture);
+          await expect(registry.connect(stranger).withdrawCredit()).to.be.revertedWithCustomError(registry, 'NothingToWithdraw').withArgs(stranger.address);
+        });
+
+        it('leaves the forfeited stake in the registry: nobody can withdraw it', async () => {
+          const { registry, token, recipient, alice } = await loadFixture(creditedFixture);
+          await registry.connect(recipient).withdrawCredit();
+          expect(await registry.forfeitedStake()).to.equal(180n);
+          const stake = (await registry.peer(alice.address)).stake;
+          expect(await token.balanceOf(await registry.getAddress())).to.equal(stake + 180n);
+        });
+      });
     });
 
     it('never lets unlocking or slashing take unlocked stake', async () => {
@@ -890,16 +1026,22 @@ describe('PeerRegistry', () => {
       expect(await registry.peerCount()).to.equal(0n);
     });
 
-    it('keeps the registry balance equal to the sum of the recorded stakes', async () => {
-      const { registry, token, market, recipient, alice, bob, carol, dave } = await loadFixture(fourPeersFixture);
+    it('keeps the registry balance equal to the sum of the recorded stakes, credits and forfeited stake', async () => {
+      const { registry, token, market, recipient, stranger, alice, bob, carol, dave } = await loadFixture(fourPeersFixture);
       await registry.connect(bob).addStake(123n);
       await registry.connect(market).lockStake(carol.address, 77n);
       await registry.connect(market).slashStake(carol.address, 50n, recipient.address);
+      await registry.connect(market).lockStake(dave.address, 40n);
+      await registry.connect(market).penalizeStake(dave.address, 30n, stranger.address, 10n);
+      await registry.connect(market).penalizeStake(carol.address, 27n, recipient.address, 5n);
+      await registry.connect(stranger).withdrawCredit();
       await withdraw(registry, alice);
       let sum = 0n;
       for (const operator of [alice, bob, carol, dave]) sum += (await registry.peer(operator.address)).stake;
-      expect(await token.balanceOf(await registry.getAddress())).to.equal(sum);
-      expect(sum).to.equal(3n * MIN_STAKE + 123n - 50n);
+      expect(sum).to.equal(3n * MIN_STAKE + 123n - 50n - 30n - 27n);
+      const credits = (await registry.creditOf(recipient.address)) + (await registry.creditOf(stranger.address));
+      expect([credits, await registry.forfeitedStake()]).to.deep.equal([5n, 42n]);
+      expect(await token.balanceOf(await registry.getAddress())).to.equal(sum + credits + 42n);
     });
   });
 });

@@ -8,7 +8,7 @@ import hre from 'hardhat';
 import type { Address, Hex } from 'viem';
 import { chainPeerSource, fileSource, masterFromPrivateKey, upload } from '../../client';
 import { connectChain } from '../../protocol/chain/connect';
-import { rewardTokenAbi } from '../../protocol/chain/generated/abis';
+import { peerRegistryAbi, rewardTokenAbi } from '../../protocol/chain/generated/abis';
 import { marketAbi, readSlot, SLOT_STATE, type SlotView } from '../../protocol/chain/market';
 import { startTestNetwork, type TestNetwork } from '../../scripts/testkit/network';
 import { eventually } from '../../scripts/testkit/node/market-chain';
@@ -29,8 +29,22 @@ describe('slashing end to end: real nodes, one of which lost its shards on disk'
 
   const read = <T>(functionName: string, args: readonly unknown[] = []) =>
     marketplace.publicClient.readContract({ address: marketplace.market, abi: marketAbi, functionName, args } as never) as Promise<T>;
-  const tokens = (owner: Address) =>
-    marketplace.publicClient.readContract({ address: marketplace.token, abi: rewardTokenAbi, functionName: 'balanceOf', args: [owner] });
+  /** Tokens plus marker credit held in the registry, both read at one block (a node may withdraw its credit at any time). */
+  const holdings = async (who: Address) => {
+    // getBlock, not getBlockNumber: viem caches the latter for a few seconds.
+    const { number: blockNumber } = await marketplace.publicClient.getBlock({ blockTag: 'latest' });
+    const [balance, credit] = await Promise.all([
+      marketplace.publicClient.readContract({ address: marketplace.token, abi: rewardTokenAbi, functionName: 'balanceOf', args: [who], blockNumber }),
+      marketplace.publicClient.readContract({
+        address: net.deployment.contracts.PeerRegistry,
+        abi: peerRegistryAbi,
+        functionName: 'creditOf',
+        args: [who],
+        blockNumber,
+      }),
+    ]);
+    return balance + credit;
+  };
   const events = <E extends 'ProofMissed' | 'SlotFreed' | 'Claimed'>(eventName: E) =>
     marketplace.publicClient.getContractEvents({
       address: marketplace.market,
@@ -120,7 +134,7 @@ describe('slashing end to end: real nodes, one of which lost its shards on disk'
       const filled = await readSlot(marketplace, { market: marketplace.market, slotId: broken.slotId });
       expect(filled.state).to.equal(SLOT_STATE.Filled);
       const fullCollateral = filled.collateral;
-      const balancesBefore = new Map(await Promise.all(honestAddresses.map(async (a) => [a, await tokens(a)] as const)));
+      const balancesBefore = new Map(await Promise.all(honestAddresses.map(async (a) => [a, await holdings(a)] as const)));
       const ledgerBefore = await read<Ledger>('ledger', [broken.peer.address]);
 
       // Step epoch by epoch, recording the broken slot as the chain shows it after each step,
@@ -158,12 +172,14 @@ describe('slashing end to end: real nodes, one of which lost its shards on disk'
         expect(honestAddresses).to.include(m.args.marker);
         expect(m.args.markerReward > 0n).to.equal(true);
       }
-      // Tokens an honest peer received = marker rewards + claimed pay (nothing else moves its tokens).
+      // What an honest peer gained = marker rewards + claimed pay (nothing else moves its tokens); the
+      // rewards are credited in the registry and its node withdraws them, so count both places.
       const claimed = await events('Claimed');
       for (const a of honestAddresses) {
         const rewards = missed.filter((m) => m.args.marker === a).reduce((sum, m) => sum + m.args.markerReward, 0n);
         const pay = claimed.filter((c) => c.args.peer === a).reduce((sum, c) => sum + c.args.amount, 0n);
-        expect((await tokens(a)) - (balancesBefore.get(a) ?? 0n)).to.equal(rewards + pay, `tokens of ${a}`);
+        const gained = (await holdings(a)) - (balancesBefore.get(a) ?? 0n);
+        expect(gained).to.equal(rewards + pay, `tokens and credit of ${a}`);
       }
 
       // The honest slots were proven in every epoch the test went through, and their peers were paid.

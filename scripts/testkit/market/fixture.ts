@@ -217,11 +217,7 @@ export async function openFilledDeal(
   const dealId = randomDealId();
   const data = await dealData(p.slots, p.bytesPerSlot);
   await f.market.connect(owner).openDeal(dealId, p.slots, p.bytesPerSlot, p.duration, p.price ?? PRICE);
-  await f.market.connect(owner).commitRoot(
-    dealId,
-    data.columns.map((c) => c.root),
-    data.segmentCount,
-  );
+  await f.market.connect(owner).commitRoot(dealId, data.root, data.segmentCount);
   const deadline = BigInt(await time.latest()) + 3_600n;
   for (const column of p.fill ?? data.columns.map((_, c) => c)) {
     const peer = f.peers[column % f.peers.length];

@@ -6,6 +6,7 @@ import {
   createPublicClient,
   createWalletClient,
   type Hex,
+  hexToBytes,
   http,
   type PrivateKeyAccount,
   type PublicClient,
@@ -14,6 +15,7 @@ import {
 } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
 import { fundAccounts } from '../../../cli/devnet/fund';
+import { putSlotCommit } from '../../../client/transport/put-slot-commit';
 import { createChainDeals, type DealSource } from '../../../node/market/chain-deals';
 import { marketplaceAddress } from '../../../node/market/marketplace-address';
 import { chainFor } from '../../../protocol/chain/connect';
@@ -22,7 +24,7 @@ import { rewardTokenAbi } from '../../../protocol/chain/generated/abis';
 import { assignmentTypedData, formatAssignmentHeader, marketAbi } from '../../../protocol/chain/market';
 import { MANIFEST_INDEX, type ShardIndex } from '../../../protocol/column';
 import { type FileId, randomFileId, slotIdOf } from '../../../protocol/ids';
-import { SegmentTreeBuilder } from '../../../protocol/merkle';
+import { createKeccakHasher, dealRootOf, SegmentTreeBuilder, slotRootProof } from '../../../protocol/merkle';
 import { type DhostParameters, deployDhost } from '../../hardhat/deploy-dhost';
 import { hardhatKey, startRpcServer } from '../chain';
 import { signedShardPut } from './shard-requests';
@@ -194,14 +196,14 @@ export async function assignedShardPut(
 }
 
 /**
- * The `deals` and `market` a node app needs, reading the test chain (the node's own chain-backed
- * source, with its short cache).
+ * The `deals` and `marketAddress` a node app needs, reading the test chain (the node's own
+ * chain-backed source, with its short cache).
  *
  * @example
  * const app = createNodeApp({ ...nodeStore, identity, limits, ...chainDealDeps(chain) });
  */
-export function chainDealDeps(chain: Pick<MarketChain, 'publicClient' | 'market'>): { deals: DealSource; market: Address } {
-  return { deals: createChainDeals({ publicClient: chain.publicClient }, { market: chain.market }), market: chain.market };
+export function chainDealDeps(chain: Pick<MarketChain, 'publicClient' | 'market'>): { deals: DealSource; marketAddress: Address } {
+  return { deals: createChainDeals({ publicClient: chain.publicClient }, { market: chain.market }), marketAddress: chain.market };
 }
 
 /**
@@ -276,18 +278,40 @@ export async function columnRoot(parts: Uint8Array[]): Promise<{ root: Hex; segm
 }
 
 /**
- * Commits a deal's slot roots as its owner and waits for the receipt.
+ * Commits the deal root over `slotRoots` as the deal's owner and waits for the receipt; then, for
+ * each entry of `notify`, sends that node the owner's commit notice for its column (slot root and
+ * proof), as the client does, and fails unless the node accepts it.
  *
  * @example
- * await commitTestRoot(chain, { ownerKey, dealId, slotRoots: [rootA, rootB], segmentCount });
+ * await commitTestRoot(chain, { ownerKey, dealId, slotRoots: [rootA, rootB], segmentCount, notify: [{ url: node.url, node: operator, column: 0 }] });
  */
-export async function commitTestRoot(chain: MarketChain, p: { ownerKey: Hex; dealId: Hex; slotRoots: Hex[]; segmentCount: number }): Promise<void> {
+export async function commitTestRoot(
+  chain: MarketChain,
+  p: { ownerKey: Hex; dealId: Hex; slotRoots: Hex[]; segmentCount: number; notify?: { url: string; node: Address; column: number }[] },
+): Promise<void> {
+  const keccak = await createKeccakHasher();
+  const roots = p.slotRoots.map((r) => hexToBytes(r));
   const hash = await chain.wallet(p.ownerKey).writeContract({
     address: chain.market,
     abi: marketAbi,
     functionName: 'commitRoot',
-    args: [p.dealId, p.slotRoots, BigInt(p.segmentCount)],
+    args: [p.dealId, bytesToHex(dealRootOf(keccak, roots)), BigInt(p.segmentCount)],
   });
   const receipt = await chain.publicClient.waitForTransactionReceipt({ hash });
   if (receipt.status !== 'success') throw new Error(`commitRoot reverted (${hash})`);
+  for (const target of p.notify ?? []) {
+    await putSlotCommit(
+      { account: privateKeyToAccount(p.ownerKey), chainId: chain.chainId },
+      {
+        peer: { operator: target.node, endpoint: target.url },
+        fileId: p.dealId as FileId,
+        column: target.column,
+        commit: {
+          slotRoot: p.slotRoots[target.column],
+          rootProof: slotRootProof(keccak, roots, target.column).map((n) => bytesToHex(n)),
+          segmentCount: p.segmentCount,
+        },
+      },
+    );
+  }
 }

@@ -195,12 +195,11 @@ describe('Marketplace: deals', () => {
   });
 
   describe('when the owner commits the root', () => {
-    it('stores the root over the slot roots (as protocol/merkle.ts computes it) and emits DealRootCommitted', async () => {
+    it('stores the deal root (the tree over the slot-root leaves, as protocol/merkle.ts builds it) and emits DealRootCommitted', async () => {
       const { market, owner, dealId, data } = await loadFixture(openDealFixture);
-      const roots = data.columns.map((c) => c.root);
-      await expect(market.connect(owner).commitRoot(dealId, roots, data.segmentCount))
+      await expect(market.connect(owner).commitRoot(dealId, data.root, data.segmentCount))
         .to.emit(market, 'DealRootCommitted')
-        .withArgs(dealId, data.root, data.segmentCount, roots);
+        .withArgs(dealId, data.root, data.segmentCount);
       const deal = await market.deal(dealId);
       expect([deal.root, deal.segmentCount]).to.deep.equal([data.root, BigInt(data.segmentCount)]);
     });
@@ -208,47 +207,40 @@ describe('Marketplace: deals', () => {
     it('reverts with DealNotFound for an unknown deal', async () => {
       const { market, owner, data } = await loadFixture(openDealFixture);
       const id = randomDealId();
-      await expect(market.connect(owner).commitRoot(id, [data.root], 1))
+      await expect(market.connect(owner).commitRoot(id, data.root, 1))
         .to.be.revertedWithCustomError(market, 'DealNotFound')
         .withArgs(id);
     });
 
     it('reverts with NotDealOwner for anyone else', async () => {
       const { market, owners, dealId, data } = await loadFixture(openDealFixture);
-      await expect(
-        market.connect(owners[1]).commitRoot(
-          dealId,
-          data.columns.map((c) => c.root),
-          8,
-        ),
-      )
+      await expect(market.connect(owners[1]).commitRoot(dealId, data.root, 8))
         .to.be.revertedWithCustomError(market, 'NotDealOwner')
         .withArgs(dealId, owners[1].address);
     });
 
     it('reverts with RootAlreadyCommitted the second time', async () => {
       const { market, owner, dealId, data } = await loadFixture(openDealFixture);
-      const roots = data.columns.map((c) => c.root);
-      await market.connect(owner).commitRoot(dealId, roots, 8);
-      await expect(market.connect(owner).commitRoot(dealId, roots, 8))
+      await market.connect(owner).commitRoot(dealId, data.root, 8);
+      await expect(market.connect(owner).commitRoot(dealId, data.root, 8))
         .to.be.revertedWithCustomError(market, 'RootAlreadyCommitted')
         .withArgs(dealId);
     });
 
-    it('reverts with SlotRootCountMismatch when the roots are not one per slot', async () => {
-      const { market, owner, dealId, data } = await loadFixture(openDealFixture);
-      await expect(market.connect(owner).commitRoot(dealId, [data.root, data.root], 8))
-        .to.be.revertedWithCustomError(market, 'SlotRootCountMismatch')
-        .withArgs(2, 3);
+    it('reverts with InvalidDealParameter("root") for the zero root, which means "not committed"', async () => {
+      const { market, owner, dealId } = await loadFixture(openDealFixture);
+      await expect(market.connect(owner).commitRoot(dealId, ethers.ZeroHash, 8))
+        .to.be.revertedWithCustomError(market, 'InvalidDealParameter')
+        .withArgs('root');
+      expect((await market.deal(dealId)).root).to.equal(ethers.ZeroHash);
     });
 
     it('reverts with SegmentCountOutOfRange for 0 or more segments than the slot holds', async () => {
       const { market, owner, dealId, data } = await loadFixture(openDealFixture);
-      const roots = data.columns.map((c) => c.root);
-      await expect(market.connect(owner).commitRoot(dealId, roots, 0))
+      await expect(market.connect(owner).commitRoot(dealId, data.root, 0))
         .to.be.revertedWithCustomError(market, 'SegmentCountOutOfRange')
         .withArgs(0, 8);
-      await expect(market.connect(owner).commitRoot(dealId, roots, 9))
+      await expect(market.connect(owner).commitRoot(dealId, data.root, 9))
         .to.be.revertedWithCustomError(market, 'SegmentCountOutOfRange')
         .withArgs(9, 8);
     });
@@ -256,13 +248,7 @@ describe('Marketplace: deals', () => {
     it('reverts with DealIsCancelled after a cancel', async () => {
       const { market, owner, dealId, data } = await loadFixture(openDealFixture);
       await market.connect(owner).cancelDeal(dealId);
-      await expect(
-        market.connect(owner).commitRoot(
-          dealId,
-          data.columns.map((c) => c.root),
-          8,
-        ),
-      )
+      await expect(market.connect(owner).commitRoot(dealId, data.root, 8))
         .to.be.revertedWithCustomError(market, 'DealIsCancelled')
         .withArgs(dealId);
     });

@@ -135,17 +135,24 @@ describe('Marketplace: life of a deal', () => {
     });
   });
 
-  describe('neverLoseFunds: under any sequence of deals, fills, proofs, misses, claims, top-ups, cancels and exits', () => {
+  describe('neverLoseFunds: under any sequence of deals, fills, proofs, misses, credit withdrawals, claims, top-ups, cancels and exits', () => {
     type Action = { kind: number; a: number; b: number };
     const ownerOf = async (f: MarketFixture, dealId: string) => {
       const owner = (await f.market.deal(dealId)).owner;
       return f.owners.find((o) => o.address === owner) ?? f.owners[0];
     };
-    const action = fc.record({ kind: fc.integer({ min: 0, max: 9 }), a: fc.nat(), b: fc.nat() });
+    // Kinds 2 (an epoch passes, its seed recorded) and 4 (a watcher marks misses) are drawn more often,
+    // so that deals run, proofs are missed and marked, and credits are withdrawn within one short sequence.
+    const kind = fc.oneof(
+      { arbitrary: fc.integer({ min: 0, max: 10 }), weight: 3 },
+      { arbitrary: fc.constant(2), weight: 2 },
+      { arbitrary: fc.constant(4), weight: 1 },
+    );
+    const action = fc.record({ kind, a: fc.nat(), b: fc.nat() });
 
-    it('the marketplace holds exactly escrow + repair funds of all deals', async () => {
+    it('market and registry together hold exactly escrow + repair funds + stakes + marker credits + forfeited stake', async () => {
       await fc.assert(
-        fc.asyncProperty(fc.array(action, { minLength: 8, maxLength: 22 }), async (actions: Action[]) => {
+        fc.asyncProperty(fc.array(action, { minLength: 12, maxLength: 28 }), async (actions: Action[]) => {
           const f = await loadFixture(randomMarket);
           const deals: Awaited<ReturnType<typeof openFilledDeal>>[] = [];
           const slots = 3;
@@ -162,7 +169,9 @@ describe('Marketplace: life of a deal', () => {
             const epoch = await f.market.currentEpoch();
             if (kind === 0 || !d) {
               try {
-                deals.push(await openFilledDeal(f, { slots, bytesPerSlot: 2048, duration: 2 + (a % 5), owner: f.owners[b % 3], fill: [column] }));
+                deals.push(
+                  await openFilledDeal(f, { slots, bytesPerSlot: 2048, duration: 2 + (a % 5), owner: f.owners[b % 3], fill: [column, (column + 1) % slots] }),
+                );
               } catch {
                 // The fill reverted (e.g. the peer exited): the deal stays open and unfilled.
               }
@@ -182,7 +191,13 @@ describe('Marketplace: life of a deal', () => {
                 await attempt(f.market.submitProof(slotId, segment, proof));
               }
             } else if (kind === 4) {
-              await attempt(f.market.connect(f.others[0]).markProofMissing(slotIdOf(d.dealId, column), epoch - 1n - BigInt(a % 2)));
+              // A watcher marks every miss it can still mark (most attempts revert).
+              const marker = f.others[b % 2];
+              for (const { dealId } of deals) {
+                for (let c = 0; c < slots; c++) {
+                  for (const lag of [1n, 2n]) if (epoch >= lag) await attempt(f.market.connect(marker).markProofMissing(slotIdOf(dealId, c), epoch - lag));
+                }
+              }
             } else if (kind === 5) {
               const slot = await f.market.slot(slotIdOf(d.dealId, column));
               const peer = f.peers.find((p) => p.address === slot.peer);
@@ -193,21 +208,29 @@ describe('Marketplace: life of a deal', () => {
               await attempt(f.market.connect(await ownerOf(f, d.dealId)).cancelDeal(d.dealId));
             } else if (kind === 8) {
               await attempt(f.market.connect(await ownerOf(f, d.dealId)).withdrawRefund(d.dealId));
+            } else if (kind === 10) {
+              // The watchers withdraw their credits from the registry.
+              for (const marker of f.others.slice(0, 2)) await attempt(f.registry.connect(marker).withdrawCredit());
             } else {
               // Exits and lapses: a peer begins its exit; time passes so heartbeats lapse and slots are freed.
               await attempt(f.registry.connect(f.peers[b % f.peers.length]).beginExit());
               await time.increase(1_001);
               await attempt(f.market.freeLapsedSlot(slotIdOf(d.dealId, column)));
             }
-            let held = 0n;
+            // Claims pay settled epochs at once, so no settled pay waits unclaimed outside the escrow.
+            let inMarket = 0n;
             for (const owner of f.owners) {
               const [ids] = await f.market.dealsOf(owner.address, 0, 1_000);
               for (const id of ids) {
                 const info = await f.market.deal(id);
-                held += info.escrow + info.repairFund;
+                inMarket += info.escrow + info.repairFund;
               }
             }
-            expect(await f.token.balanceOf(await f.market.getAddress())).to.equal(held);
+            let inRegistry = await f.registry.forfeitedStake();
+            for (const peer of f.peers) inRegistry += (await f.registry.peer(peer.address)).stake;
+            for (const marker of f.others) inRegistry += await f.registry.creditOf(marker.address);
+            expect(await f.token.balanceOf(await f.market.getAddress())).to.equal(inMarket);
+            expect(await f.token.balanceOf(await f.registry.getAddress())).to.equal(inRegistry);
           }
         }),
         { numRuns: 12 },

@@ -129,7 +129,7 @@ describe('Marketplace: proofs, misses and payment', () => {
   });
 
   describe('when a peer misses a proof', () => {
-    it('is marked, slashed, the marker credited; the epoch is never paid; at maxMisses the slot is freed', async () => {
+    it('is marked and slashed in the registry without a token moving: the marker is credited, the rest forfeited; the epoch is never paid', async () => {
       const f = await loadFixture(filledFixture);
       const slotId = slotIdOf(f.dealId, 2);
       const marker = f.others[0];
@@ -143,14 +143,18 @@ describe('Marketplace: proofs, misses and payment', () => {
       await expect(f.market.markProofMissing(slotId, f.startEpoch))
         .to.be.revertedWithCustomError(f.market, 'NotInMissingWindow')
         .withArgs(f.startEpoch, f.startEpoch + 3n);
-      const stakeBefore = (await f.registry.peer(peer.address)).stake;
+      const before = await f.registry.peer(peer.address);
       const tx = f.market.connect(marker).markProofMissing(slotId, f.startEpoch + 1n);
       await expect(tx)
         .to.emit(f.market, 'ProofMissed')
         .withArgs(slotId, f.startEpoch + 1n, marker.address, SLASH, REWARD);
-      await expect(tx).to.changeTokenBalances(f.token, [marker, f.market], [REWARD, SLASH - REWARD]);
-      expect((await f.registry.peer(peer.address)).stake).to.equal(stakeBefore - SLASH);
-      expect((await f.market.deal(f.dealId)).repairFund).to.equal(SLASH - REWARD);
+      await expect(tx).to.changeTokenBalances(f.token, [marker, f.market, f.registry], [0n, 0n, 0n]);
+      const after = await f.registry.peer(peer.address);
+      expect([after.stake, after.lockedStake]).to.deep.equal([before.stake - SLASH, before.lockedStake - SLASH]);
+      expect(await f.registry.creditOf(marker.address)).to.equal(REWARD);
+      expect(await f.registry.forfeitedStake()).to.equal(SLASH - REWARD);
+      // The deal owner gains nothing from the miss.
+      expect((await f.market.deal(f.dealId)).repairFund).to.equal(0n);
       expect((await f.market.slot(slotId)).misses).to.equal(1n);
       expect((await f.market.slot(slotId)).collateral).to.equal(COLLATERAL - SLASH);
       expect((await f.market.ledger(peer.address)).proofsMissed).to.equal(1n);
@@ -158,19 +162,65 @@ describe('Marketplace: proofs, misses and payment', () => {
         .to.be.revertedWithCustomError(f.market, 'AlreadyMarked')
         .withArgs(slotId, f.startEpoch + 1n);
       await f.market.connect(marker).markProofMissing(slotId, f.startEpoch + 2n);
+      expect(await f.registry.creditOf(marker.address)).to.equal(2n * REWARD);
       // The missed epochs are settled unpaid.
       await expect(f.market.connect(peer).claim(slotId))
         .to.emit(f.market, 'Claimed')
         .withArgs(slotId, peer.address, 0, f.startEpoch + 2n);
+    });
+
+    it('at maxMisses frees the slot: the remaining collateral goes to the repair fund, the misses stay credited and forfeited', async () => {
+      const f = await loadFixture(filledFixture);
+      const slotId = slotIdOf(f.dealId, 2);
+      const marker = f.others[0];
+      const peer = f.peers[2];
+      for (let k = 0n; k < 3n; k++) await enterEpochWithSeed(f, f.startEpoch + k);
+      await enterEpochWithSeed(f, f.startEpoch + 3n);
+      await f.market.connect(marker).markProofMissing(slotId, f.startEpoch + 1n);
+      await f.market.connect(f.others[1]).markProofMissing(slotId, f.startEpoch + 2n);
       await enterEpochWithSeed(f, f.startEpoch + 4n);
+      const remaining = COLLATERAL - 3n * SLASH;
       const freed = f.market.connect(marker).markProofMissing(slotId, f.startEpoch + 3n);
       await expect(freed).to.emit(f.market, 'SlotFreed').withArgs(slotId, f.dealId, 2, peer.address, 0);
+      await expect(freed)
+        .to.emit(f.registry, 'StakeSlashed')
+        .withArgs(peer.address, remaining, await f.market.getAddress());
+      await expect(freed).to.changeTokenBalances(f.token, [marker, f.market, f.registry], [0n, remaining, -remaining]);
       expect((await f.registry.peer(peer.address)).lockedStake).to.equal(0n);
-      expect((await f.market.deal(f.dealId)).repairFund).to.equal(COLLATERAL - 3n * REWARD);
+      expect((await f.market.deal(f.dealId)).repairFund).to.equal(remaining);
+      expect(await f.registry.creditOf(marker.address)).to.equal(2n * REWARD);
+      expect(await f.registry.creditOf(f.others[1].address)).to.equal(REWARD);
+      expect(await f.registry.forfeitedStake()).to.equal(3n * (SLASH - REWARD));
       expect((await f.market.slot(slotId)).state).to.equal(2n);
       await expect(f.market.markProofMissing(slotId, f.startEpoch + 3n))
         .to.be.revertedWithCustomError(f.market, 'SlotNotFilled')
         .withArgs(slotId, 2);
+    });
+
+    it('lets the marker withdraw its credit from the registry, once', async () => {
+      const f = await loadFixture(filledFixture);
+      const slotId = slotIdOf(f.dealId, 2);
+      const marker = f.others[0];
+      for (let k = 0n; k < 3n; k++) await enterEpochWithSeed(f, f.startEpoch + k);
+      await f.market.connect(marker).markProofMissing(slotId, f.startEpoch + 1n);
+      const tx = f.registry.connect(marker).withdrawCredit();
+      await expect(tx).to.emit(f.registry, 'CreditWithdrawn').withArgs(marker.address, REWARD);
+      await expect(tx).to.changeTokenBalances(f.token, [marker, f.registry], [REWARD, -REWARD]);
+      expect(await f.registry.creditOf(marker.address)).to.equal(0n);
+      await expect(f.registry.connect(marker).withdrawCredit()).to.be.revertedWithCustomError(f.registry, 'NothingToWithdraw').withArgs(marker.address);
+    });
+
+    it('forfeits the whole slash when markers get no reward (markerRewardPpm 0)', async () => {
+      const f = await deployMarket({ markerRewardPpm: 0n });
+      const deal = await openFilledDeal(f, { slots: 1, bytesPerSlot: 512, duration: 4 });
+      const slotId = slotIdOf(deal.dealId, 0);
+      for (let k = 0n; k < 2n; k++) await enterEpochWithSeed(f, deal.startEpoch + k);
+      await expect(f.market.connect(f.others[0]).markProofMissing(slotId, deal.startEpoch))
+        .to.emit(f.market, 'ProofMissed')
+        .withArgs(slotId, deal.startEpoch, f.others[0].address, SLASH, 0n);
+      expect(await f.registry.creditOf(f.others[0].address)).to.equal(0n);
+      expect(await f.registry.forfeitedStake()).to.equal(SLASH);
+      expect((await f.registry.peer(f.peers[0].address)).lockedStake).to.equal(COLLATERAL - SLASH);
     });
 
     it('cannot be marked when proven, not challenged or without a seed', async () => {

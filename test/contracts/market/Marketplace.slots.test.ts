@@ -25,11 +25,7 @@ describe('Marketplace: slots', () => {
     const dealId = randomDealId();
     const data = await dealData(3, 2048);
     await f.market.connect(owner).openDeal(dealId, 3, 2048, 1000, PRICE);
-    await f.market.connect(owner).commitRoot(
-      dealId,
-      data.columns.map((c) => c.root),
-      data.segmentCount,
-    );
+    await f.market.connect(owner).commitRoot(dealId, data.root, data.segmentCount);
     const deadline = BigInt(await time.latest()) + 300n;
     const signature = await signAssignment(f.market, owner, { dealId, column: 0, peer: alice.address, deadline });
     const fill = (peer = alice, column = 0, sig = signature, root = data.columns[column].root, proof = rootProofOf(data, column), until = deadline) =>
@@ -158,7 +154,7 @@ describe('Marketplace: slots', () => {
       const dealId = randomDealId();
       const data = await dealData(1, 512);
       await f.market.connect(f.owners[0]).openDeal(dealId, 1, 512, 1, PRICE);
-      await f.market.connect(f.owners[0]).commitRoot(dealId, [data.columns[0].root], 1);
+      await f.market.connect(f.owners[0]).commitRoot(dealId, data.root, 1);
       const deadline = BigInt(await time.latest()) + 100n;
       const sig = await signAssignment(f.market, f.owners[0], { dealId, column: 0, peer: f.peers[0].address, deadline });
       const collateral = PRICE * 8n + 20_000n * TOKEN;

@@ -67,15 +67,31 @@ describe('SegmentProofs', () => {
       );
     });
 
-    it('agree on deal roots over any number of slot roots', async () => {
+    it("agree on deal roots: fillSlot's check accepts every slot root under the TypeScript deal root, and nothing else", async () => {
       const { harness, keccak } = await loadFixture(harnessFixture);
+      const slotRoots = fc.array(fc.uint8Array({ minLength: 32, maxLength: 32 }), { minLength: 1, maxLength: 70 });
       await fc.assert(
-        fc.asyncProperty(fc.array(fc.uint8Array({ minLength: 32, maxLength: 32 }), { minLength: 1, maxLength: 70 }), async (roots) => {
-          const expected = rootOfLeaves(
-            keccak,
-            roots.map((root, c) => slotRootLeaf(keccak, c, root)),
-          );
-          expect(await harness.dealRoot(roots.map(hex))).to.equal(hex(expected));
+        fc.asyncProperty(slotRoots, fc.nat(), fc.nat(), async (roots, pick, other) => {
+          // What the client commits: protocol/merkle.ts's tree over the slot-root leaves.
+          const leaves = roots.map((root, c) => slotRootLeaf(keccak, c, root));
+          const dealRoot = hex(rootOfLeaves(keccak, leaves));
+          expect(await harness.rootOfLeaves(leaves.map(hex))).to.equal(dealRoot);
+          // What a peer proves in fillSlot: its slot root at its column.
+          const slots = roots.length;
+          const column = pick % slots;
+          const proof = proofOfLeaves(keccak, leaves, column).map(hex);
+          expect(await harness.verifySlotRoot(dealRoot, column, slots, hex(roots[column]), proof)).to.equal(true);
+          // Another column's slot root, or this one at another column, is rejected.
+          if (slots > 1) {
+            const wrong = (column + 1 + (other % (slots - 1))) % slots;
+            if (hex(roots[wrong]) !== hex(roots[column])) {
+              expect(await harness.verifySlotRoot(dealRoot, column, slots, hex(roots[wrong]), proof)).to.equal(false);
+            }
+            expect(await harness.verifySlotRoot(dealRoot, wrong, slots, hex(roots[column]), proof)).to.equal(false);
+          }
+          // A proof one node too long or too short.
+          expect(await harness.verifySlotRoot(dealRoot, column, slots, hex(roots[column]), [...proof, ethers.ZeroHash])).to.equal(false);
+          if (proof.length > 0) expect(await harness.verifySlotRoot(dealRoot, column, slots, hex(roots[column]), proof.slice(1))).to.equal(false);
         }),
         { numRuns: RUNS },
       );

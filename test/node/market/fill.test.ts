@@ -1,6 +1,5 @@
 import { expect } from 'chai';
 import hre from 'hardhat';
-import type { Hex } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
 import { type RunningNode, startNode } from '../../../node/start-node';
 import { openNodeStore } from '../../../node/store/open-node-store';
@@ -21,7 +20,7 @@ import {
 } from '../../../scripts/testkit/node/market-chain';
 import { randomShard, scratchDir } from '../../../scripts/testkit/node/shard-requests';
 
-describe('node/market/fill: a node fills its slot once the deal root is committed', () => {
+describe('node/market/fill: a node fills its slot once the owner tells it the committed slot root', () => {
   const ownerKey = hardhatKey(40);
   const operatorKey = hardhatKey(41);
   const operator = privateKeyToAccount(operatorKey).address;
@@ -52,6 +51,15 @@ describe('node/market/fill: a node fills its slot once the deal root is committe
     const theirs = await columnRoot([randomShard(70_000), randomShard(70_000), randomShard(900)]);
     return { dealId, mine, theirs };
   };
+  const toNode = [
+    {
+      get url() {
+        return node!.url;
+      },
+      node: operator,
+      column: 0,
+    },
+  ];
   const slotState = (dealId: FileId) => readSlot(chain, { market: chain.market, slotId: slotIdOf(dealId, 0) });
 
   before(async () => {
@@ -76,7 +84,7 @@ describe('node/market/fill: a node fills its slot once the deal root is committe
   describe('when the committed root is the root of what the node received', () => {
     it('fills the slot on chain and keeps the tree, across a restart', async () => {
       const { dealId, mine, theirs } = await dealWithColumn0();
-      await commitTestRoot(chain, { ownerKey, dealId, slotRoots: [mine.root, theirs.root], segmentCount: mine.segmentCount });
+      await commitTestRoot(chain, { ownerKey, dealId, slotRoots: [mine.root, theirs.root], segmentCount: mine.segmentCount, notify: toNode });
       const slot = await eventually('the slot is filled', async () => {
         const s = await slotState(dealId);
         return s.state === SLOT_STATE.Filled ? s : undefined;
@@ -94,15 +102,20 @@ describe('node/market/fill: a node fills its slot once the deal root is committe
         expect(row?.segmentCount).to.equal(mine.segmentCount);
         expect(row?.tree?.keptLevel).to.equal(8);
         expect(row?.tree?.keptNodes).to.have.length(Math.ceil(mine.segmentCount / 256));
-        expect(typeof store.market.cursor()).to.equal('bigint');
       } finally {
         store.close();
       }
-      // Restarted, the node resumes from its cursor: it fills a new deal and does nothing more about the first.
+      // Restarted, the node fills a new deal and does nothing more about the first.
       logged = [];
       node = await start();
       const next = await dealWithColumn0();
-      await commitTestRoot(chain, { ownerKey, dealId: next.dealId, slotRoots: [next.mine.root, next.theirs.root], segmentCount: next.mine.segmentCount });
+      await commitTestRoot(chain, {
+        ownerKey,
+        dealId: next.dealId,
+        slotRoots: [next.mine.root, next.theirs.root],
+        segmentCount: next.mine.segmentCount,
+        notify: toNode,
+      });
       await eventually('the new slot is filled', async () => ((await slotState(next.dealId)).state === SLOT_STATE.Filled ? true : undefined));
       expect(logged.filter((l) => l.includes(dealId))).to.deep.equal([]);
     });
@@ -112,27 +125,32 @@ describe('node/market/fill: a node fills its slot once the deal root is committe
     it('logs the mismatch and does not fill', async () => {
       const { dealId, theirs } = await dealWithColumn0();
       const wrong = await columnRoot([randomShard(70_000), randomShard(70_000), randomShard(900)]);
-      await commitTestRoot(chain, { ownerKey, dealId, slotRoots: [wrong.root, theirs.root], segmentCount: wrong.segmentCount });
+      await commitTestRoot(chain, { ownerKey, dealId, slotRoots: [wrong.root, theirs.root], segmentCount: wrong.segmentCount, notify: toNode });
       await eventually('the mismatch is logged', async () => (logged.some((l) => /is not the root of what this node received/.test(l)) ? true : undefined));
       expect((await slotState(dealId)).state).to.equal(SLOT_STATE.Empty);
     });
   });
 
-  describe('when the node holds no slot of a committed deal', () => {
-    it('ignores it', async () => {
-      const dealId = await openTestDeal(chain, { ownerKey, slots: 1, bytesPerSlot: 1n << 20n, durationEpochs: 4 });
-      const other = await columnRoot([randomShard(1000)]);
-      await commitTestRoot(chain, { ownerKey, dealId, slotRoots: [other.root as Hex], segmentCount: other.segmentCount });
-      const marker = await dealWithColumn0();
+  describe('when the owner commits the root but tells the node nothing', () => {
+    it('does not fill (the chain holds only the deal root), while a slot it was told about is filled', async () => {
+      const silent = await dealWithColumn0();
       await commitTestRoot(chain, {
         ownerKey,
-        dealId: marker.dealId,
-        slotRoots: [marker.mine.root, marker.theirs.root],
-        segmentCount: marker.mine.segmentCount,
+        dealId: silent.dealId,
+        slotRoots: [silent.mine.root, silent.theirs.root],
+        segmentCount: silent.mine.segmentCount,
       });
-      await eventually('a later slot is filled', async () => ((await slotState(marker.dealId)).state === SLOT_STATE.Filled ? true : undefined));
-      expect((await slotState(dealId)).state).to.equal(SLOT_STATE.Empty);
-      expect(logged.filter((l) => l.includes(dealId))).to.deep.equal([]);
+      const told = await dealWithColumn0();
+      await commitTestRoot(chain, {
+        ownerKey,
+        dealId: told.dealId,
+        slotRoots: [told.mine.root, told.theirs.root],
+        segmentCount: told.mine.segmentCount,
+        notify: toNode,
+      });
+      await eventually('the told slot is filled', async () => ((await slotState(told.dealId)).state === SLOT_STATE.Filled ? true : undefined));
+      expect((await slotState(silent.dealId)).state).to.equal(SLOT_STATE.Empty);
+      expect(logged.filter((l) => l.includes(silent.dealId))).to.deep.equal([]);
     });
   });
 });

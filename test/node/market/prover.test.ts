@@ -51,7 +51,13 @@ describe('node/market/prover: a node proves its challenged slots from disk', () 
       deadline,
     });
     const theirs = await columnRoot([randomShard(200_000), randomShard(200_000), randomShard(700)]);
-    await commitTestRoot(chain, { ownerKey, dealId, slotRoots: [mine0.root, theirs.root], segmentCount: mine0.segmentCount });
+    await commitTestRoot(chain, {
+      ownerKey,
+      dealId,
+      slotRoots: [mine0.root, theirs.root],
+      segmentCount: mine0.segmentCount,
+      notify: [{ url: node.url, node: operator, column: 0 }],
+    });
     const slot = await eventually('the slot is filled', async () => {
       const s = await readSlot(chain, { market: chain.market, slotId: slotIdOf(dealId, 0) });
       return s.state === SLOT_STATE.Filled ? s : undefined;
@@ -115,7 +121,14 @@ describe('node/market/prover: a node proves its challenged slots from disk', () 
         registry: chain.deployment.contracts.PeerRegistry,
         fromBlock: BigInt(chain.deployment.blockNumber),
       });
-      expect(status).to.deep.include({ slots: 1, proofsSubmitted: '1', proofsMissed: '0', bytesHeld: String(1n << 20n), rewardsAccrued: String(PRICE) });
+      expect(status).to.deep.include({
+        slots: 1,
+        proofsSubmitted: '1',
+        proofsMissed: '0',
+        bytesHeld: String(1n << 20n),
+        rewardsAccrued: String(PRICE),
+        markerCredit: '0',
+      });
       expect(BigInt(status.lockedStake) > 0n).to.equal(true);
       expect(BigInt(status.stake) >= BigInt(status.lockedStake)).to.equal(true);
     });

@@ -7,8 +7,10 @@ import { createPublicClient, createWalletClient, http, parseEventLogs } from 'vi
 import { privateKeyToAccount } from 'viem/accounts';
 import type { MarketChainDeps } from '../../../node/market/fill';
 import { createMissingWatch, watchMissingProofs } from '../../../node/market/watch-missing';
+import { withdrawMarkerCredit } from '../../../node/market/withdraw-credit';
 import { type RunningNode, startNode } from '../../../node/start-node';
 import type { MarketSlotRow } from '../../../node/store/market-state';
+import { peerRegistryAbi, rewardTokenAbi } from '../../../protocol/chain/generated/abis';
 import { marketAbi, readSlot, SLOT_STATE } from '../../../protocol/chain/market';
 import { type FileId, slotIdOf } from '../../../protocol/ids';
 import { hardhatKey } from '../../../scripts/testkit/chain';
@@ -41,6 +43,10 @@ describe('node/market/watch-missing: a node marks its co-holders’ missed proof
   let node: RunningNode;
   let epochLength: number;
 
+  const tokensOf = (who: `0x${string}`) =>
+    chain.publicClient.readContract({ address: chain.deployment.contracts.RewardToken, abi: rewardTokenAbi, functionName: 'balanceOf', args: [who] });
+  const creditOf = (who: `0x${string}`) =>
+    chain.publicClient.readContract({ address: chain.deployment.contracts.PeerRegistry, abi: peerRegistryAbi, functionName: 'creditOf', args: [who] });
   const read = <T>(functionName: string, args: readonly unknown[] = []) =>
     chain.publicClient.readContract({ address: chain.market, abi: marketAbi, functionName, args } as never) as Promise<T>;
   const watcherChain = (): MarketChainDeps => ({
@@ -72,7 +78,13 @@ describe('node/market/watch-missing: a node marks its co-holders’ missed proof
     const deadline = (await laterNow(chain)) + 86_400n;
     const theirs = await uploadColumn(writer, { url: node.url, dealId, column: 1, shards: [randomShard(100_000)], manifest: randomShard(700), deadline });
     const unheld = await columnRoot([randomShard(100_000), randomShard(700)]);
-    await commitTestRoot(chain, { ownerKey, dealId, slotRoots: [unheld.root, theirs.root], segmentCount: theirs.segmentCount });
+    await commitTestRoot(chain, {
+      ownerKey,
+      dealId,
+      slotRoots: [unheld.root, theirs.root],
+      segmentCount: theirs.segmentCount,
+      notify: [{ url: node.url, node: broken, column: 1 }],
+    });
     const brokenSlot = slotIdOf(dealId, 1);
     const slot = await eventually('the broken node fills its slot', async () => {
       const s = await readSlot(chain, { market: chain.market, slotId: brokenSlot });
@@ -113,16 +125,12 @@ describe('node/market/watch-missing: a node marks its co-holders’ missed proof
   });
 
   describe('when a co-holder’s slot was challenged and not proven', () => {
-    it('marks it missing, is credited the marker’s share, and a second round does nothing more', async () => {
+    it('marks it missing, is credited the marker’s share in the registry, withdraws it, and a second round does nothing more', async () => {
       const { dealId, missedEpoch, brokenSlot } = await brokenDeal();
       const logged: string[] = [];
       const watch = createMissingWatch();
-      const balanceBefore = await chain.publicClient.readContract({
-        address: chain.deployment.contracts.RewardToken,
-        abi: [{ type: 'function', name: 'balanceOf', stateMutability: 'view', inputs: [{ type: 'address' }], outputs: [{ type: 'uint256' }] }],
-        functionName: 'balanceOf',
-        args: [watcher],
-      });
+      const balanceBefore = await tokensOf(watcher);
+      const creditBefore = await creditOf(watcher);
       const fromBlock = await chain.publicClient.getBlockNumber();
 
       const report = await watchMissingProofs(
@@ -145,13 +153,14 @@ describe('node/market/watch-missing: a node marks its co-holders’ missed proof
       expect(logs[0].args.slot).to.equal(brokenSlot);
       expect(logs[0].args.epoch).to.equal(missedEpoch);
       expect(logs[0].args.markerReward > 0n).to.equal(true);
-      const balanceAfter = await chain.publicClient.readContract({
-        address: chain.deployment.contracts.RewardToken,
-        abi: [{ type: 'function', name: 'balanceOf', stateMutability: 'view', inputs: [{ type: 'address' }], outputs: [{ type: 'uint256' }] }],
-        functionName: 'balanceOf',
-        args: [watcher],
-      });
-      expect(balanceAfter - balanceBefore).to.equal(logs[0].args.markerReward);
+      // The share is a pull payment held by the registry: credited, not transferred, until withdrawn.
+      expect(await tokensOf(watcher)).to.equal(balanceBefore);
+      expect((await creditOf(watcher)) - creditBefore).to.equal(logs[0].args.markerReward);
+      const withdrawal = await withdrawMarkerCredit({ chain: watcherChain() }, { registry: chain.deployment.contracts.PeerRegistry });
+      expect(withdrawal).to.deep.equal({ status: 'withdrawn', amount: creditBefore + logs[0].args.markerReward });
+      expect((await tokensOf(watcher)) - balanceBefore).to.equal(creditBefore + logs[0].args.markerReward);
+      expect(await creditOf(watcher)).to.equal(0n);
+      expect(await withdrawMarkerCredit({ chain: watcherChain() }, { registry: chain.deployment.contracts.PeerRegistry })).to.deep.equal({ status: 'none' });
 
       const again = await watchMissingProofs(
         { chain: watcherChain(), market: holding(dealId), watch, log: (l) => logged.push(l) },

@@ -50,7 +50,7 @@ describe('node/middleware/deal-write: writes bound to deals on chain', () => {
       identity: { address: node.address, chainId: chain.chainId },
       limits: { capacityBytes: 1 << 20, maxShardBytes: 1 << 16 },
       deals,
-      market: chain.market,
+      marketAddress: chain.market,
       log: (line) => expect.fail(`unexpected log: ${line}`),
     });
     dealId = await openTestDeal(chain, { ownerKey, slots: 2, bytesPerSlot: BYTES_PER_SLOT, durationEpochs: 2 });

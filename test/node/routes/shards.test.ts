@@ -43,7 +43,7 @@ describe('node shard routes', () => {
       identity: { address: nodeAccount.address, chainId: CHAIN_ID },
       limits: { capacityBytes: CAPACITY, maxShardBytes: MAX_SHARD },
       deals: createChainDeals({ publicClient: chain.publicClient }, { market: chain.market }),
-      market: chain.market,
+      marketAddress: chain.market,
       log: (line) => logged.push(line),
     });
   /** Who signs: the deal owner by default; a request made for another node or chain to build refusals. */

@@ -208,7 +208,7 @@ const { createChainDeals } = require('./node/market/chain-deals');
   const publicClient = createPublicClient({ transport: http(process.env.RPC_URL) });
   const market = process.env.MARKET;
   const deals = createChainDeals({ publicClient }, { market });
-  const app = createNodeApp({ ...nodeStore, identity: { address: process.env.NODE_ADDRESS, chainId: 31337 }, limits: { capacityBytes: 1 << 30, maxShardBytes: 1 << 20 }, deals, market });
+  const app = createNodeApp({ ...nodeStore, identity: { address: process.env.NODE_ADDRESS, chainId: 31337 }, limits: { capacityBytes: 1 << 30, maxShardBytes: 1 << 20 }, deals, marketAddress: market });
   const server = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: 0 }, (info) => console.log('PORT ' + info.port));
 })();
 `;
