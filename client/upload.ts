@@ -3,12 +3,13 @@ import { type Address, bytesToHex, type Hex, isAddressEqual, type LocalAccount }
 import { ASSIGNMENT_HEADER, readSlot, SLOT_STATE } from '../protocol/chain/market';
 import { MANIFEST_INDEX } from '../protocol/column';
 import { defaults } from '../protocol/config';
-import { InvalidInputError } from '../protocol/errors';
+import { DhostError, InvalidInputError } from '../protocol/errors';
 import { type FileId, MAX_COLUMNS, randomFileId, type SlotId, slotIdOf } from '../protocol/ids';
 import { createKeccakHasher, dealRootOf, MAX_DEPTH, SegmentTreeBuilder, slotRootProof } from '../protocol/merkle';
 import type { SlotCommit } from '../protocol/wire';
 import { checkChunkSize, chunkCountOf, chunkStream, lastChunkLengthOf } from './chunker';
 import { encryptChunk, TAG_BYTES } from './cipher';
+import { cancelDeal } from './deal/cancel-deal';
 import type { ChainReader, ChainWriter, MarketContracts } from './deal/chain-deps';
 import { commitRoot } from './deal/commit-root';
 import { openDeal } from './deal/open-deal';
@@ -200,6 +201,9 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
  * each chunk under the same key and nonce only after checking that its plaintext SHA-256 is
  * unchanged (`FileChangedError` otherwise; 32 bytes per chunk are kept for this). No spare left →
  * `NoSparePeerError`.
+ *
+ * When an upload with a deal fails after opening it (or is aborted), the deal is cancelled and the
+ * unearned escrow withdrawn (`cancelDeal`); the outcome is in the error's `details.refund`.
  *
  * Memory: about (replicas × concurrency + 1) shards. A fresh random file id is drawn per upload; its
  * key derives from `master`, so the handle can be re-made from the master and the file id.
@@ -530,8 +534,17 @@ export async function upload(deps: UploadDeps, params: UploadParams): Promise<Up
   } catch (err) {
     stop.abort(err);
     await drain().catch(() => {});
-    if (params.signal?.aborted) throw params.signal.reason;
-    throw fatal ?? err;
+    const failure = params.signal?.aborted ? params.signal.reason : (fatal ?? err);
+    if (marketplace && opened) {
+      // A failed upload leaves a deal nobody can use: cancel it and take the unearned escrow back
+      // (hosts that filled keep their pay to date plus the fill minimum). Best effort, no signal.
+      const refund = await cancelDeal(marketplace, { dealId: fileId }).then(
+        (after) => ({ cancelled: after.cancelled, escrowLeft: String(after.escrow) }),
+        (cause: unknown) => ({ cancelled: false, error: cause instanceof Error ? cause.message : String(cause) }),
+      );
+      if (failure instanceof DhostError) failure.details.refund = refund;
+    }
+    throw failure;
   }
 
   /**

@@ -207,6 +207,13 @@ describe('uploading with a deal', () => {
     for (const p of peers) p.mode = {};
   });
 
+  const balanceOfOwner = () =>
+    chain.publicClient.readContract({
+      address: chain.deployment.contracts.RewardToken,
+      abi: rewardTokenAbi,
+      functionName: 'balanceOf',
+      args: [account.address],
+    });
   const deps = (): UploadDeps => ({
     account,
     chainId: chain.chainId,
@@ -360,9 +367,10 @@ describe('uploading with a deal', () => {
       expect(err).to.equal(reason);
     });
 
-    it('fails with SlotNotFilledError naming the column when no spare is left', async () => {
+    it('fails with SlotNotFilledError naming the column when no spare is left, cancels the deal and takes the unearned escrow back', async () => {
       peers[0].mode = { neverFills: true, freeBytes: 1e12 };
       peers[3].mode = { freeBytes: 1 }; // too small for a column: no spare
+      const before = await balanceOfOwner();
       const err = await upload(deps(), {
         source: bytesSource(randomBytes(CHUNK)),
         name: 'w',
@@ -373,6 +381,13 @@ describe('uploading with a deal', () => {
       }).catch((e: unknown) => e);
       expect(err).to.be.instanceOf(SlotNotFilledError);
       expect((err as SlotNotFilledError).columns).to.deep.equal([0]);
+      const dealId = (err as SlotNotFilledError).details.dealId as FileId;
+      const deal = await readDeal(chain, { market: chain.market, dealId });
+      expect(deal?.cancelled).to.equal(true);
+      // What the escrow still holds is owed to the two slots that were filled (their pay to date and
+      // the fill minimum): nothing unearned is left, and the owner paid exactly that.
+      expect((err as SlotNotFilledError).details.refund).to.deep.equal({ cancelled: true, escrowLeft: String(deal?.escrow) });
+      expect(before - (await balanceOfOwner())).to.equal(deal?.escrow);
     });
   });
 });
