@@ -74,7 +74,7 @@ export class OperatorKeyError extends DhostError {
  */
 export class NotFoundError extends DhostError {
   override readonly code: string;
-  constructor(code: 'SHARD_NOT_FOUND' | 'SLOT_NOT_FOUND' | 'ROUTE_NOT_FOUND', message: string, options: ErrorOptions = {}) {
+  constructor(code: 'SHARD_NOT_FOUND' | 'SLOT_NOT_FOUND' | 'ROUTE_NOT_FOUND' | 'COMMIT_NOT_FOUND', message: string, options: ErrorOptions = {}) {
     super(message, options);
     this.code = code;
   }

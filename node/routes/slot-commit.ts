@@ -13,6 +13,7 @@ import {
   CommitNotReadyError,
   ContentHashMismatchError,
   ForbiddenError,
+  NotFoundError,
   ShardTooLargeError,
   SlotIdMismatchError,
 } from '../errors';
@@ -49,6 +50,10 @@ export interface SlotCommitRoutesDeps {
  * leads from the slot root to the deal root (400). Then it records the slot for its fill round,
  * which compares the slot root with the root of the bytes it received before it fills. 201 new,
  * 200 `{created:false}` when known; a refusal records nothing.
+ *
+ * `GET /slots/:slotId/commit` answers the recorded notice (`slotCommitSchema`; public: roots and
+ * proofs reveal nothing of the data), so a repairer can learn a healthy column's slot root and the
+ * upper tree without the owner's records; 404 `COMMIT_NOT_FOUND` otherwise.
  *
  * @example
  * app.route('/', slotCommitRoutes({ index, deals, commits: market, nonces, identity, maxSkewSeconds: 300, now: Date.now }));
@@ -129,6 +134,14 @@ export function slotCommitRoutes(deps: SlotCommitRoutesDeps): Hono<NodeEnv> {
       return c.json(body, created ? 201 : 200);
     },
   );
+
+  app.get('/slots/:slotId/commit', (c) => {
+    const slotId = parseSlotId(c.req.param('slotId'));
+    const row = deps.commits.get(slotId);
+    if (!row) throw new NotFoundError('COMMIT_NOT_FOUND', 'this node has no commit recorded for this slot', { details: { slotId } });
+    const body: SlotCommit = { slotRoot: row.slotRoot, rootProof: row.rootProof, segmentCount: row.segmentCount };
+    return c.json(body, 200);
+  });
 
   return app;
 }

@@ -10,7 +10,7 @@ import { marketAbi } from '../../../protocol/chain/market';
 import { slotCommitPath } from '../../../protocol/column';
 import { type FileId, slotIdOf } from '../../../protocol/ids';
 import { createKeccakHasher, dealRootOf, type Keccak, slotRootProof } from '../../../protocol/merkle';
-import { errorBodySchema, type SlotCommit, slotCommitRecordedSchema } from '../../../protocol/wire';
+import { errorBodySchema, type SlotCommit, slotCommitRecordedSchema, slotCommitSchema } from '../../../protocol/wire';
 import { hardhatKey } from '../../../scripts/testkit/chain';
 import {
   assignedShardPut,
@@ -140,6 +140,16 @@ describe('node/routes/slot-commit: PUT /slots/:slotId/commit, the owner tells a 
       expect(again.status).to.equal(200);
       expect(slotCommitRecordedSchema.parse(await again.json()).created).to.equal(false);
       expect(recorded).to.equal(1);
+    });
+
+    it('answers the recorded notice to anyone (GET), and 404 before one is recorded', async () => {
+      const path = `/slots/${slotIdOf(deal.dealId, 1)}/commit`;
+      await expectRefused(await app.request(path), 404, 'COMMIT_NOT_FOUND');
+      await commitOnChain();
+      expect((await notice()).status).to.equal(201);
+      const res = await app.request(path);
+      expect(res.status).to.equal(200);
+      expect(slotCommitSchema.parse(await res.json())).to.deep.equal(commitOf(1));
     });
   });
 
