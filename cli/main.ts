@@ -24,7 +24,10 @@ const COMMANDS: Record<string, { run: Command; summary: string }> = {
   devnet: { run: devnetCommand, summary: 'local chain + deployment + eight peer nodes (npm start)' },
   deploy: { run: deployCommand, summary: 'deploy the contracts to DHOST_RPC_URL with DHOST_PRIVATE_KEY' },
   node: { run: nodeCommand, summary: 'run a peer node: --port P --data DIR [--capacity SIZE] [--stake AMOUNT] [--endpoint URL]; `node status [--json]`' },
-  upload: { run: uploadCommand, summary: 'upload FILE [--replicas N] [--epochs N] [--chunk-size SIZE] [--json]; opens a deal, prints the handle last' },
+  upload: {
+    run: uploadCommand,
+    summary: 'upload FILE [--redundancy rs:K+M|replicate:N] [--replicas N] [--epochs N] [--chunk-size SIZE] [--json]; opens a deal, prints the handle last',
+  },
   download: { run: downloadCommand, summary: 'download HANDLE -o PATH' },
   ls: { run: lsCommand, summary: 'your uploads and their handles [--json]' },
   peers: { run: peersCommand, summary: 'active peers from the chain with live status [--json]' },

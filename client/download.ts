@@ -7,10 +7,12 @@ import { decryptChunk, TAG_BYTES } from './cipher';
 import type { ChainReader } from './deal/chain-deps';
 import { readChainHolders } from './deal/read-holders';
 import { isPublicEndpoint } from './endpoint-policy';
-import { ChunksLostError, type ColumnFailure, IntegrityError, ManifestError, NoColumnsFoundError } from './errors';
+import { createCodec } from './erasure';
+import { ChunksLostError, type ColumnFailure, IntegrityError, ManifestError, NoColumnsFoundError, StripesLostError } from './errors';
 import { parseHandle } from './handle';
-import { deriveChunkKey } from './keys';
-import { decryptManifest, type Manifest, shardHashesOf } from './manifest';
+import { deriveChunkKey, deriveErasureChunkKey } from './keys';
+import { decryptManifest, ERASURE_MANIFEST_VERSION, type ErasureManifest, type Manifest, shardHashesOf } from './manifest';
+import type { PeerExperienceLog } from './peer-experience';
 import type { PeerSource } from './peer-source';
 import type { OnProgress } from './progress';
 import { getHoldings } from './transport/get-holdings';
@@ -26,12 +28,15 @@ export interface DownloadDeps {
   peers: PeerSource;
   marketplace?: { publicClient: ChainReader; market: Address; registry: Address };
   request?: HttpRequester;
+  /** Where reads that succeeded and failed are recorded per operator (placement reads it to lower the score of peers that do not serve). */
+  experience?: Pick<PeerExperienceLog, 'recordSuccess' | 'recordFailure'>;
 }
 
 /** What `download` is asked to do. */
 export interface DownloadParams {
   handle: string;
-  /** Chunks fetched ahead of the one being emitted (memory ≈ window × chunk size). Default 4. */
+  /** Chunks fetched ahead of the one being emitted (memory ≈ window × chunk size; under Reed-Solomon
+   * rounded up to whole stripes, at least two). Default 4. */
   window?: number;
   /** Per-request timeout for shards. Default `defaults.requestTimeoutMs`. */
   timeoutMs?: number;
@@ -48,6 +53,8 @@ export interface DownloadParams {
 /** A peer that holds a column, with what it says it holds. */
 interface Holder {
   endpoint: string;
+  /** The peer's operator address, when the candidate list named it. */
+  operator?: Address;
   rttMs: number;
   /** Shard index → SHA-256 hex, as the peer lists it. */
   shards: Map<number | typeof MANIFEST_INDEX, string>;
@@ -74,6 +81,15 @@ function message(err: unknown): string {
  * and, per column, why it failed. No peer holds anything: `NoColumnsFoundError`; no usable
  * manifest: `ManifestError`.
  *
+ * Reed-Solomon files (manifest version 2, docs/erasure.md): per stripe, k + 1 shard requests start
+ * at once (hedged), data columns first and each group fastest first, so when every data shard
+ * arrives nothing is decoded; the first k shards that arrive and pass their SHA-256 check against
+ * the manifest are used and the other requests are cancelled (AbortSignal); a failed request
+ * starts the next column, until all k + m were tried. Missing data shards are rebuilt from those k
+ * (Reed-Solomon decode), then every chunk is decrypted with its tag check and emitted in order, a
+ * few stripes ahead. Fewer than k columns for a stripe: `StripesLostError` listing the
+ * unrecoverable stripes (the failed ones ahead, and every later stripe fewer than k peers list).
+ *
  * @example
  * for await (const piece of download({ peers }, { handle: 'dhost://3f…#q1…' })) process.stdout.write(piece);
  */
@@ -94,6 +110,10 @@ export async function* download(deps: DownloadDeps, params: DownloadParams): Asy
     }
     const manifest = await fetchManifest(deps, { fileId, fileKey, holders, timeoutMs: params.timeoutMs, signal, onProgress: params.onProgress });
     params.onManifest?.(manifest);
+    if (manifest.version === ERASURE_MANIFEST_VERSION) {
+      yield* erasurePieces(deps, { fileId, fileKey, manifest, holders, window, timeoutMs: params.timeoutMs, signal, onProgress: params.onProgress });
+      return;
+    }
 
     const replicas = manifest.redundancy.replicas;
     const fastest = (c: number) => holders.get(c)?.[0]?.rttMs ?? Number.POSITIVE_INFINITY;
@@ -143,9 +163,11 @@ export async function* download(deps: DownloadDeps, params: DownloadParams): Asy
               throw new IntegrityError(`shard ${index} of column ${column} does not match the manifest`, { details: { index, column, expected, got } });
             }
             const plaintext = decryptChunk({ key, fileId, index, isLast, shard });
+            if (holder.operator) deps.experience?.recordSuccess(holder.operator);
             return isLast ? plaintext.subarray(0, manifest.lastChunkLength) : plaintext;
           } catch (err) {
             signal.throwIfAborted();
+            if (holder.operator) deps.experience?.recordFailure(holder.operator);
             reasons.push(`${holder.endpoint}: ${message(err)}`);
           }
         }
@@ -204,11 +226,191 @@ export async function* download(deps: DownloadDeps, params: DownloadParams): Asy
   }
 }
 
+/** Per stripe: the plaintext pieces of its chunks, in order, trimmed to their true lengths. */
+async function* erasurePieces(
+  deps: DownloadDeps,
+  params: {
+    fileId: FileId;
+    fileKey: Uint8Array;
+    manifest: ErasureManifest;
+    holders: Map<number, Holder[]>;
+    window: number;
+    timeoutMs?: number;
+    signal: AbortSignal;
+    onProgress?: OnProgress;
+  },
+): AsyncIterable<Uint8Array> {
+  const { fileId, manifest, holders, signal } = params;
+  const { dataShards: k, parityShards: m } = manifest.redundancy;
+  const n = k + m;
+  const codec = createCodec({ dataShards: k, parityShards: m });
+  const key = deriveErasureChunkKey({ fileKey: params.fileKey, fileId });
+  const hashes = Array.from({ length: n }, (_, c) => shardHashesOf(manifest, c));
+  const expectedHash = (column: number, stripe: number) =>
+    Buffer.from(hashes[column].subarray(stripe * SHA256_BYTES, (stripe + 1) * SHA256_BYTES)).toString('hex');
+  const fastest = (c: number) => holders.get(c)?.[0]?.rttMs ?? Number.POSITIVE_INFINITY;
+  const byRtt = (a: number, b: number) => fastest(a) - fastest(b);
+  // Data columns first (no decode when they all answer), each group fastest first.
+  const order = [...Array.from({ length: k }, (_, c) => c).sort(byRtt), ...Array.from({ length: m }, (_, i) => k + i).sort(byRtt)];
+
+  /** One column's shard of a stripe, from its holders in turn, checked against the manifest. */
+  const fetchColumnShard = async (column: number, stripe: number, abort: AbortSignal, reasons: string[]): Promise<Uint8Array> => {
+    const expected = expectedHash(column, stripe);
+    const columnHolders = holders.get(column) ?? [];
+    if (columnHolders.length === 0) reasons.push('no peer holds this column');
+    for (const holder of columnHolders) {
+      const listed = holder.shards.get(stripe);
+      if (listed !== expected) {
+        reasons.push(`${holder.endpoint}: ${listed === undefined ? 'does not list' : 'lists another hash for'} shard ${stripe}`);
+        continue;
+      }
+      try {
+        const shard = await getShard(
+          { request: deps.request },
+          { endpoint: holder.endpoint, fileId, column, index: stripe, maxBytes: manifest.shardSize, timeoutMs: params.timeoutMs, signal: abort },
+        );
+        const got = createHash('sha256').update(shard).digest('hex');
+        if (shard.length !== manifest.shardSize || got !== expected) {
+          throw new IntegrityError(`shard ${stripe} of column ${column} does not match the manifest`, { details: { stripe, column, expected, got } });
+        }
+        if (holder.operator) deps.experience?.recordSuccess(holder.operator);
+        return shard;
+      } catch (err) {
+        abort.throwIfAborted();
+        if (holder.operator) deps.experience?.recordFailure(holder.operator);
+        reasons.push(`${holder.endpoint}: ${message(err)}`);
+      }
+    }
+    throw new StripesLostError({ lost: [stripe], columns: [{ column, reasons }] });
+  };
+
+  /** The first k checked shards of a stripe, k + 1 requests in flight; the rest cancelled. */
+  const fetchShards = (stripe: number): Promise<(Uint8Array | undefined)[]> =>
+    new Promise((resolve, reject) => {
+      const got: (Uint8Array | undefined)[] = new Array(n).fill(undefined);
+      const failures: ColumnFailure[] = [];
+      const running = new Map<number, AbortController>();
+      let ok = 0;
+      let next = 0;
+      let settled = false;
+      const finish = (error?: Error) => {
+        settled = true;
+        for (const ctrl of running.values()) ctrl.abort(new Error('hedged request no longer needed'));
+        running.clear();
+        if (error) reject(error);
+        else resolve(got);
+      };
+      const launch = () => {
+        while (!settled && ok + running.size < k + 1 && next < order.length) {
+          const column = order[next++];
+          const ctrl = new AbortController();
+          running.set(column, ctrl);
+          const reasons: string[] = [];
+          fetchColumnShard(column, stripe, AbortSignal.any([signal, ctrl.signal]), reasons).then(
+            (shard) => {
+              if (settled) return;
+              running.delete(column);
+              got[column] = shard;
+              ok += 1;
+              if (ok === k) finish();
+              else launch();
+            },
+            (err: unknown) => {
+              if (settled) return;
+              running.delete(column);
+              if (signal.aborted) return finish(signal.reason instanceof Error ? signal.reason : new Error(String(signal.reason)));
+              failures.push({ column, reasons: reasons.length > 0 ? reasons : [message(err)] });
+              launch();
+            },
+          );
+        }
+        if (!settled && ok < k && running.size === 0) finish(new StripesLostError({ lost: [stripe], columns: failures.sort((a, b) => a.column - b.column) }));
+      };
+      launch();
+    });
+
+  const fetchStripe = async (stripe: number): Promise<Uint8Array[]> => {
+    const shards = await fetchShards(stripe);
+    const missing = Array.from({ length: k }, (_, j) => j).filter((j) => shards[j] === undefined);
+    const data =
+      missing.length === 0
+        ? (shards.slice(0, k) as Uint8Array[])
+        : await codec.reconstruct(
+            shards,
+            Array.from({ length: k }, (_, j) => j),
+          );
+    for (const j of missing) {
+      const got = createHash('sha256').update(data[j]).digest('hex');
+      if (got !== expectedHash(j, stripe))
+        throw new IntegrityError(`rebuilt shard ${stripe} of column ${j} does not match the manifest`, { details: { stripe, column: j } });
+    }
+    const pieces: Uint8Array[] = [];
+    for (let j = 0; j < k; j++) {
+      const index = stripe * k + j;
+      if (index >= manifest.chunkCount) break;
+      const isLast = index === manifest.chunkCount - 1;
+      const plaintext = decryptChunk({ key, fileId, index, isLast, shard: data[j] });
+      pieces.push(isLast ? plaintext.subarray(0, manifest.lastChunkLength) : plaintext);
+    }
+    return pieces;
+  };
+
+  /** Stripes from `from` on for which fewer than k columns have a holder listing the manifest's hash. */
+  const unlisted = (from: number): number[] => {
+    const out: number[] = [];
+    for (let s = from; s < manifest.stripeCount; s++) {
+      let listed = 0;
+      for (let c = 0; c < n; c++) if ((holders.get(c) ?? []).some((h) => h.shards.get(s) === expectedHash(c, s))) listed += 1;
+      if (listed < k) out.push(s);
+    }
+    return out;
+  };
+
+  const ahead = Math.max(2, Math.ceil(params.window / k));
+  const inflight = new Map<number, Promise<Uint8Array[]>>();
+  let next = 0;
+  let bytes = 0;
+  for (let s = 0; s < manifest.stripeCount; s++) {
+    while (next < manifest.stripeCount && next < s + ahead) {
+      const task = fetchStripe(next);
+      task.catch(() => {});
+      inflight.set(next, task);
+      next += 1;
+    }
+    const task = inflight.get(s) as Promise<Uint8Array[]>;
+    inflight.delete(s);
+    let pieces: Uint8Array[];
+    try {
+      pieces = await task;
+    } catch (err) {
+      if (!(err instanceof StripesLostError)) throw err;
+      const lost = new Set([s]);
+      for (const [j, other] of inflight) {
+        if (
+          await other.then(
+            () => false,
+            (e) => e instanceof StripesLostError,
+          )
+        )
+          lost.add(j);
+      }
+      for (const j of unlisted(next)) lost.add(j);
+      throw new StripesLostError({ lost: [...lost].sort((a, b) => a - b), columns: err.columns });
+    }
+    for (const piece of pieces) {
+      bytes += piece.length;
+      params.onProgress?.({ phase: 'download', bytes, totalBytes: manifest.size });
+      yield piece;
+    }
+  }
+  if (bytes !== manifest.size) throw new IntegrityError(`emitted ${bytes} bytes of a ${manifest.size}-byte file`);
+}
+
 /**
  * The peers to ask: the deal's slot holders from the chain when the file has a deal with a filled
  * slot, otherwise every active peer (files uploaded before deals).
  */
-async function candidatesOf(deps: DownloadDeps, params: { fileId: FileId; signal: AbortSignal }): Promise<{ endpoint: string }[]> {
+async function candidatesOf(deps: DownloadDeps, params: { fileId: FileId; signal: AbortSignal }): Promise<{ endpoint: string; operator?: Address }[]> {
   if (deps.marketplace) {
     const { publicClient, market, registry } = deps.marketplace;
     const fromChain = await readChainHolders({ publicClient }, { market, registry, dealId: params.fileId });
@@ -238,7 +440,7 @@ async function findHolders(
           if (slot.slotId !== slotIdOf(params.fileId, slot.column)) continue;
           const shards = new Map(slot.shards.map((s) => [s.index, s.sha256] as const));
           const list = holders.get(slot.column) ?? [];
-          list.push({ endpoint: peer.endpoint, rttMs, shards });
+          list.push({ endpoint: peer.endpoint, operator: peer.operator, rttMs, shards });
           holders.set(slot.column, list);
         }
       } catch {

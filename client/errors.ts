@@ -235,3 +235,44 @@ export class SlotNotFilledError extends DhostError {
 export class DealNotFoundError extends DhostError {
   override readonly code = 'DEAL_NOT_FOUND';
 }
+
+/**
+ * An erasure decode asked with fewer shards present than the code's data shards (more than m of a
+ * stripe's k + m shards lost).
+ *
+ * @example
+ * throw new NotEnoughShardsError({ dataShards: 4, parityShards: 2, present: 3 });
+ */
+export class NotEnoughShardsError extends DhostError {
+  override readonly code = 'NOT_ENOUGH_SHARDS';
+  readonly present: number;
+  readonly needed: number;
+  constructor(params: { dataShards: number; parityShards: number; present: number }) {
+    super(`a stripe of RS(${params.dataShards},${params.parityShards}) needs ${params.dataShards} shards to decode, ${params.present} present`, {
+      details: { ...params },
+    });
+    this.present = params.present;
+    this.needed = params.dataShards;
+  }
+}
+
+/**
+ * Stripes of an erasure-coded file for which fewer than k columns could serve a shard that passed
+ * its hash check. `details.lost` lists the unrecoverable stripe indices, `details.columns` why each
+ * column failed for the first of them.
+ *
+ * @example
+ * throw new StripesLostError({ lost: [0, 1], columns: [{ column: 0, reasons: ['no peer holds this column'] }] });
+ */
+export class StripesLostError extends DhostError {
+  override readonly code = 'STRIPES_LOST';
+  readonly lost: number[];
+  readonly columns: ColumnFailure[];
+  constructor(params: { lost: number[]; columns: ColumnFailure[] }, options: { cause?: unknown } = {}) {
+    const shown = params.lost.length > 10 ? `${params.lost.slice(0, 10).join(', ')} … (${params.lost.length} in all)` : params.lost.join(', ');
+    const why = params.columns.map((c) => `column ${c.column}: ${c.reasons.join('; ')}`).join(' | ');
+    super(`fewer than k columns can serve stripe(s) ${shown}: ${why}`, { details: { lost: params.lost, columns: params.columns }, cause: options.cause });
+    this.lost = params.lost;
+    this.columns = params.columns;
+  }
+}

@@ -1,6 +1,6 @@
 /**
  * The dhost client SDK: quote and open a deal, upload a file to the deal's assigned peers
- * (encrypted, replicated, slot roots committed, fills awaited), download it back from its handle
+ * (encrypted, erasure-coded or replicated, slot roots committed, fills awaited), download it back from its handle
  * through the chain, list, extend and cancel the owner's deals, and keep the local keystore.
  *
  * @example
@@ -26,6 +26,7 @@ export { type PermitSignature, signPermit } from './deal/sign-permit';
 export { type DownloadDeps, type DownloadParams, download } from './download';
 export { downloadToFile } from './download-to-file';
 export { isPublicEndpoint } from './endpoint-policy';
+export { createCodec, type ErasureCodec, MAX_DATA_SHARDS, MAX_PARITY_SHARDS, SHARD_ALIGNMENT } from './erasure';
 export {
   ChunksLostError,
   type ColumnFailure,
@@ -41,16 +42,36 @@ export {
   NoColumnsFoundError,
   NoSparePeerError,
   NotEnoughPeersError,
+  NotEnoughShardsError,
   PeerRequestError,
   SlotNotFilledError,
+  StripesLostError,
 } from './errors';
+export { type ColumnHealth, type ColumnHealthState, type FileHealth, readFileHealth } from './file-health';
 export { bytesSource, type FileSource, fileSource } from './file-source';
 export { formatHandle, HANDLE_SCHEME, parseHandle } from './handle';
-export { deriveChunkKey, deriveFileKey, deriveManifestKey, KEY_BYTES, KEY_INFO, masterFromPrivateKey } from './keys';
+export {
+  deriveChunkKey,
+  deriveErasureChunkKey,
+  deriveErasureManifestKey,
+  deriveFileKey,
+  deriveManifestKey,
+  KEY_BYTES,
+  KEY_INFO,
+  masterFromPrivateKey,
+} from './keys';
 export { KEYSTORE_FILES, type Keystore, openKeystore, type UploadEntry, uploadEntrySchema } from './keystore';
 export {
   decryptManifest,
+  ERASURE_HEADER_BYTES,
+  ERASURE_MANIFEST_MAGIC,
+  ERASURE_MANIFEST_VERSION,
+  type ErasureLayout,
+  type ErasureManifest,
   encryptManifest,
+  erasureHeaderOf,
+  erasureManifestAssociatedData,
+  erasureManifestSchema,
   MANIFEST_MAGIC,
   MANIFEST_VERSION,
   MAX_NAME_LENGTH,
@@ -58,11 +79,49 @@ export {
   manifestAssociatedData,
   manifestBytesBound,
   manifestSchema,
+  type ReplicatedManifest,
+  readErasureHeader,
+  redundancyOf,
+  replicatedManifestSchema,
   shardHashesOf,
+  stripeCountOf,
 } from './manifest';
-export { chainPeerSource, hasRepeatedMisses, type PeerSource, staticPeerSource } from './peer-source';
-export { type PlacedPeer, type Placement, placeColumns } from './placement';
+export { memoryExperience, type PeerExperience, type PeerExperienceLog } from './peer-experience';
+export {
+  type CandidatePeer,
+  chainPeerSource,
+  hasRepeatedMisses,
+  type PeerLedger,
+  type PeerSource,
+  type RegistryRules,
+  staticPeerSource,
+} from './peer-source';
+export { type PlacedPeer, type Placement, placeColumns, type StatusProbe } from './placement';
+export {
+  AGE_HALF_SECONDS,
+  LATENCY_HALF_MS,
+  LATENCY_WEIGHT,
+  PRICE_WEIGHT,
+  placementScore,
+  REPUTATION_PRIOR,
+  REPUTATION_WEIGHT,
+  type ScoreFactors,
+  type ScoreInputs,
+  SPACE_WEIGHT,
+  scoreFactors,
+  UPTIME_WEIGHT,
+} from './placement-score';
 export type { OnProgress, Progress } from './progress';
+export {
+  checkRedundancy,
+  chooseRedundancy,
+  columnCountOf,
+  formatRedundancy,
+  parseRedundancy,
+  type Redundancy,
+  type RedundancyChoice,
+} from './redundancy';
+export { seededRandom } from './seeded-random';
 export { getHoldings } from './transport/get-holdings';
 export { getShard } from './transport/get-shard';
 export { getStatus } from './transport/get-status';

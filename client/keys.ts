@@ -13,16 +13,23 @@ import { parseColumn } from '../protocol/ids';
  * | file key | master | file id (32 bytes) | `dhost/v1/file-key` |
  * | chunk key of column c | file key | file id | `dhost/v1/chunk-key/c` |
  * | manifest key of column c | file key | file id | `dhost/v1/manifest-key/c` |
+ * | erasure chunk key | file key | file id | `dhost/v2/chunk-key` |
+ * | erasure manifest key | file key | file id | `dhost/v2/manifest-key` |
  *
  * The file id is random per upload, so every upload gets a fresh file key even for the same
  * plaintext; one chunk key per column makes every replica's bytes differ (one disk cannot answer
  * for several slots); the handle carries only the file key, and everything below it is derived.
+ * Under erasure coding (manifest version 2) every chunk is encrypted once, under the one erasure
+ * chunk key (the columns differ anyway: each holds other data or parity shards), and the one
+ * manifest copy stored in every column under the one erasure manifest key.
  */
 export const KEY_INFO = {
   master: 'dhost/v1/master',
   fileKey: 'dhost/v1/file-key',
   chunkKey: 'dhost/v1/chunk-key/',
   manifestKey: 'dhost/v1/manifest-key/',
+  erasureChunkKey: 'dhost/v2/chunk-key',
+  erasureManifestKey: 'dhost/v2/manifest-key',
 } as const;
 
 /** Length of every key, in bytes (AES-256). */
@@ -88,4 +95,28 @@ export function deriveManifestKey(params: { fileKey: Uint8Array; fileId: FileId;
   checkKey(params.fileKey, 'file key');
   parseColumn(params.column);
   return hkdf(params.fileKey, fileIdBytes(params.fileId), `${KEY_INFO.manifestKey}${params.column}`);
+}
+
+/**
+ * The key that encrypts every chunk of an erasure-coded file (once; no column: the columns hold
+ * different shards of the stripes).
+ *
+ * @example
+ * const key = deriveErasureChunkKey({ fileKey, fileId });
+ */
+export function deriveErasureChunkKey(params: { fileKey: Uint8Array; fileId: FileId }): Uint8Array {
+  checkKey(params.fileKey, 'file key');
+  return hkdf(params.fileKey, fileIdBytes(params.fileId), KEY_INFO.erasureChunkKey);
+}
+
+/**
+ * The key that encrypts the manifest of an erasure-coded file: one ciphertext, stored in every
+ * column (so a repairer without the key can copy it to a rebuilt column).
+ *
+ * @example
+ * const key = deriveErasureManifestKey({ fileKey, fileId });
+ */
+export function deriveErasureManifestKey(params: { fileKey: Uint8Array; fileId: FileId }): Uint8Array {
+  checkKey(params.fileKey, 'file key');
+  return hkdf(params.fileKey, fileIdBytes(params.fileId), KEY_INFO.erasureManifestKey);
 }

@@ -1,10 +1,34 @@
 import type { Address, Chain, PublicClient, Transport } from 'viem';
-import { marketplaceAbi } from '../protocol/chain/generated/abis';
+import { marketplaceAbi, peerRegistryAbi } from '../protocol/chain/generated/abis';
 import { type PeerRecord, readActivePeers } from '../protocol/chain/peers';
+
+/** A peer's storage-contribution ledger in the Marketplace (the fields placement uses). */
+export interface PeerLedger {
+  /** Sum of `bytesPerSlot` over the slots the peer holds now. */
+  bytesHeld: bigint;
+  epochsProven: bigint;
+  proofsMissed: bigint;
+}
+
+/** The registry's rules for counting a peer as active (`PeerRegistry.config()`). */
+export interface RegistryRules {
+  minStake: bigint;
+  /** Seconds without a heartbeat after which a peer counts as inactive. */
+  heartbeatTimeout: bigint;
+}
+
+/**
+ * A registry record with what a source may know besides: the peer's Marketplace ledger (for
+ * reputation and the space its deals already take) and the registry's activity rules.
+ */
+export interface CandidatePeer extends PeerRecord {
+  ledger?: PeerLedger;
+  rules?: RegistryRules;
+}
 
 /** Where placement and reconstruction find candidate peers. */
 export interface PeerSource {
-  listPeers(signal?: AbortSignal): Promise<PeerRecord[]>;
+  listPeers(signal?: AbortSignal): Promise<CandidatePeer[]>;
 }
 
 /**
@@ -22,9 +46,11 @@ export function hasRepeatedMisses(ledger: { epochsProven: bigint; proofsMissed: 
 }
 
 /**
- * The chain's active peers (`PeerRegistry.activePeers`), read afresh on every call. With `market`,
- * peers whose storage-contribution ledger shows repeated missed proofs (`hasRepeatedMisses`) are
- * left out, so clients stop choosing them.
+ * The chain's active peers (`PeerRegistry.activePeers`), read afresh on every call, each with the
+ * registry's activity rules (`config()`: minimum stake, heartbeat timeout). With `market`, each
+ * also carries its Marketplace ledger (bytes held, proofs kept and missed, for placement's score),
+ * and peers whose ledger shows repeated missed proofs (`hasRepeatedMisses`) are left out, so
+ * clients stop choosing them.
  *
  * @example
  * const peers = chainPeerSource({ publicClient, registry: deployment.contracts.PeerRegistry, market: deployment.contracts.Marketplace });
@@ -33,23 +59,34 @@ export function hasRepeatedMisses(ledger: { epochsProven: bigint; proofsMissed: 
 export function chainPeerSource(deps: { publicClient: PublicClient<Transport, Chain | undefined>; registry: Address; market?: Address }): PeerSource {
   return {
     listPeers: async (signal) => {
-      const active = await readActivePeers({ publicClient: deps.publicClient }, { registry: deps.registry, signal });
+      const [active, config] = await Promise.all([
+        readActivePeers({ publicClient: deps.publicClient }, { registry: deps.registry, signal }),
+        deps.publicClient.readContract({ address: deps.registry, abi: peerRegistryAbi, functionName: 'config' }),
+      ]);
+      const rules: RegistryRules = { minStake: config.minStake, heartbeatTimeout: config.heartbeatTimeout };
       const market = deps.market;
-      if (!market) return active;
+      if (!market) return active.map((p) => ({ ...p, rules }));
       const ledgers = await Promise.all(
         active.map((p) => deps.publicClient.readContract({ address: market, abi: marketplaceAbi, functionName: 'ledger', args: [p.operator] })),
       );
-      return active.filter((_, i) => !hasRepeatedMisses(ledgers[i]));
+      return active
+        .map((p, i): CandidatePeer => {
+          const { bytesHeld, epochsProven, proofsMissed } = ledgers[i];
+          return { ...p, rules, ledger: { bytesHeld, epochsProven, proofsMissed } };
+        })
+        .filter((p) => !(p.ledger && hasRepeatedMisses(p.ledger)));
     },
   };
 }
 
 /**
- * A fixed list of peers (tests, or a user who names peers by hand).
+ * A fixed list of peers (tests, benchmarks, or a user who names peers by hand), optionally with
+ * ledgers and registry rules. A `capacity` of 0 means "not announced" (the registry never stores
+ * 0), so only the peer's `/status` limits its free space.
  *
  * @example
  * const peers = staticPeerSource([{ operator, endpoint: 'http://127.0.0.1:7001', capacity: 0n, ... }]);
  */
-export function staticPeerSource(peers: readonly PeerRecord[]): PeerSource {
+export function staticPeerSource(peers: readonly CandidatePeer[]): PeerSource {
   return { listPeers: async () => [...peers] };
 }

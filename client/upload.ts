@@ -15,14 +15,17 @@ import { commitRoot } from './deal/commit-root';
 import { openDeal } from './deal/open-deal';
 import { bytesPerSlotOf, quoteDeal } from './deal/quote';
 import { type SignedAssignment, signAssignment } from './deal/sign-assignment';
-import { FileChangedError, NoSparePeerError, SlotNotFilledError } from './errors';
+import { createCodec, SHARD_ALIGNMENT } from './erasure';
+import { FileChangedError, NoSparePeerError, NotEnoughPeersError, SlotNotFilledError } from './errors';
 import type { FileSource } from './file-source';
 import { formatHandle } from './handle';
-import { deriveChunkKey, deriveFileKey, KEY_BYTES } from './keys';
-import { encryptManifest, MANIFEST_VERSION, MAX_NAME_LENGTH, type Manifest, manifestBytesBound } from './manifest';
+import { deriveChunkKey, deriveErasureChunkKey, deriveFileKey, KEY_BYTES } from './keys';
+import { ERASURE_MANIFEST_VERSION, encryptManifest, MANIFEST_VERSION, MAX_NAME_LENGTH, type Manifest, manifestBytesBound, stripeCountOf } from './manifest';
+import type { PeerExperienceLog } from './peer-experience';
 import type { PeerSource } from './peer-source';
 import { type PlacedPeer, placeColumns } from './placement';
 import type { OnProgress } from './progress';
+import { checkRedundancy, chooseRedundancy, columnCountOf, type Redundancy } from './redundancy';
 import type { HttpRequester } from './transport/http-requester';
 import { putShard } from './transport/put-shard';
 import { putSlotCommit } from './transport/put-slot-commit';
@@ -71,6 +74,11 @@ export interface UploadResult {
   name: string;
   size: number;
   chunkCount: number;
+  /** How the file is stored: replication or Reed-Solomon. */
+  redundancy: Redundancy;
+  /** Why the default redundancy was made smaller than the network-size rule (too few eligible peers); absent otherwise. */
+  redundancyReason?: string;
+  /** Number of columns (copies under replication, k + m under Reed-Solomon); kept for the keystore entry. */
   replicas: number;
   columns: UploadColumn[];
   /** Columns moved to spares, in order (empty when every first choice held). */
@@ -99,6 +107,8 @@ export interface UploadDeps {
   peers: PeerSource;
   marketplace?: UploadMarketplaceDeps;
   request?: HttpRequester;
+  /** What this client has seen of peers (placement scores by it; a peer that fails a write is recorded). */
+  experience?: PeerExperienceLog;
 }
 
 /** What `upload` is asked to do. */
@@ -107,7 +117,14 @@ export interface UploadParams {
   name: string;
   /** Default `application/octet-stream`. */
   mediaType?: string;
-  /** Copies, one per column and peer. Default `defaults.replicas`. */
+  /**
+   * Replication (`{ scheme: 'replicate', replicas }`) or Reed-Solomon (`{ scheme: 'rs', dataShards,
+   * parityShards }`). Default: `chooseRedundancy` from the number of active peers (RS(4,2) below 16,
+   * RS(10,6) from 16), made smaller when fewer peers are eligible (`UploadResult.redundancyReason`).
+   * An explicit redundancy is never made smaller.
+   */
+  redundancy?: Redundancy;
+  /** Shorthand for `redundancy: { scheme: 'replicate', replicas }`. */
   replicas?: number;
   /** Default `defaults.chunkSize`, within `defaults.minChunkSize`..`maxChunkSize`. */
   chunkSize?: number;
@@ -132,8 +149,7 @@ export const DEFAULT_FILL_TIMEOUT_SECONDS = 600;
 
 interface ColumnState {
   column: number;
-  key: Uint8Array;
-  /** SHA-256 of every shard of the column, 32 bytes per chunk (same for every peer: same key, same nonce). */
+  /** SHA-256 of every shard of the column, 32 bytes per shard index (same for every peer: same key, same nonce). */
   hashes: Buffer;
   peer: PlacedPeer;
   /** Bumped when the column moves; answers for older generations are ignored. */
@@ -158,6 +174,15 @@ interface ColumnState {
 
 const SHA256_BYTES = 32;
 
+/** What each column stores at one shard index: a chunk's copies (replication) or a stripe's shards (RS). */
+interface ShardRow {
+  index: number;
+  /** Per column, the shard (undefined for columns not asked for). */
+  shards: (Uint8Array | undefined)[];
+  /** Plaintext file bytes this row carries. */
+  plainBytes: number;
+}
+
 function sha256(bytes: Uint8Array): Buffer {
   return createHash('sha256').update(bytes).digest();
 }
@@ -178,11 +203,21 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
 }
 
 /**
- * Uploads a file: streams the source (never whole in memory) into chunks, encrypts every chunk once
- * per column (AES-256-GCM, a chunk key per column, nonce = chunk index, associated data = version ‖
- * file id ‖ index ‖ is-last), and sends column i to its placed peer with signed PUTs, a few shards
- * in flight per column over keep-alive connections. Finally the encrypted manifest goes to every
- * column.
+ * Uploads a file: streams the source (never whole in memory) into chunks and encrypts them
+ * (AES-256-GCM, nonce = chunk index, associated data = version ‖ file id ‖ index ‖ is-last), then:
+ *
+ * - replication (`replicate:r`): every chunk is encrypted once per column under that column's chunk
+ *   key, and column i stores chunk i's copy at shard index i; manifest version 1 (one encrypted
+ *   copy per column);
+ * - Reed-Solomon (`rs:k+m`, docs/erasure.md): every chunk is encrypted once under the erasure chunk
+ *   key; stripe s = chunks s·k … s·k+k−1 (all-zero shards past the end of the file) plus m parity
+ *   shards; column j stores shard j of stripe s at shard index s; manifest version 2 (one
+ *   ciphertext, the same in every column, with a clear layout header).
+ *
+ * Column i goes to its placed peer (k + m or r distinct peers) with signed PUTs, a few shards in
+ * flight per column over keep-alive connections. Finally the encrypted manifest goes to every
+ * column. Without an explicit redundancy, `chooseRedundancy` picks it from the active peers, and
+ * again from the eligible ones when placement finds too few.
  *
  * With `deps.marketplace` (docs/marketplace.md): after placement the deal is quoted from the chosen
  * peers' asking prices (`quoteDeal`: bytes per slot = the column's shards + a bound on its
@@ -198,14 +233,14 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
  * When a peer fails (after one retry for transient errors), its whole column moves to the best
  * spare (with a new assignment): the new peer receives the following shards from the running pass,
  * and the shards it missed are re-sent by reading the source again from the start, re-encrypting
- * each chunk under the same key and nonce only after checking that its plaintext SHA-256 is
- * unchanged (`FileChangedError` otherwise; 32 bytes per chunk are kept for this). No spare left →
- * `NoSparePeerError`.
+ * each chunk under the same key and nonce (and re-encoding the stripes) only after checking that
+ * its plaintext SHA-256 is unchanged (`FileChangedError` otherwise; 32 bytes per chunk are kept for
+ * this). No spare left → `NoSparePeerError`.
  *
  * When an upload with a deal fails after opening it (or is aborted), the deal is cancelled and the
  * unearned escrow withdrawn (`cancelDeal`); the outcome is in the error's `details.refund`.
  *
- * Memory: about (replicas × concurrency + 1) shards. A fresh random file id is drawn per upload; its
+ * Memory: about (columns × concurrency + k + m) shards: one stripe at a time. A fresh random file id is drawn per upload; its
  * key derives from `master`, so the handle can be re-made from the master and the file id.
  *
  * @example
@@ -222,15 +257,17 @@ export async function upload(deps: UploadDeps, params: UploadParams): Promise<Up
   const { source, name } = params;
   const { marketplace } = deps;
   const chunkSize = params.chunkSize ?? defaults.chunkSize;
-  const replicas = params.replicas ?? defaults.replicas;
   const concurrency = params.concurrency ?? defaults.shardsInFlightPerColumn;
   const mediaType = params.mediaType ?? 'application/octet-stream';
   const epochs = params.epochs ?? DEFAULT_DEAL_EPOCHS;
   const fillTimeoutSeconds = params.fillTimeoutSeconds ?? DEFAULT_FILL_TIMEOUT_SECONDS;
   const pollIntervalMs = params.pollIntervalMs ?? 1000;
   checkChunkSize(chunkSize);
-  if (!Number.isInteger(replicas) || replicas < 1 || replicas > MAX_COLUMNS)
-    throw new InvalidInputError(`replicas must be an integer in [1, ${MAX_COLUMNS}]`, { details: { replicas } });
+  if (params.replicas !== undefined && (!Number.isInteger(params.replicas) || params.replicas < 1 || params.replicas > MAX_COLUMNS))
+    throw new InvalidInputError(`replicas must be an integer in [1, ${MAX_COLUMNS}]`, { details: { replicas: params.replicas } });
+  if (params.replicas !== undefined && params.redundancy !== undefined)
+    throw new InvalidInputError('give either redundancy or replicas, not both', { details: { replicas: params.replicas, redundancy: params.redundancy } });
+  if (params.redundancy) checkRedundancy(params.redundancy);
   if (!Number.isInteger(concurrency) || concurrency < 1) throw new InvalidInputError('concurrency must be a positive integer', { details: { concurrency } });
   if (name.length > MAX_NAME_LENGTH) throw new InvalidInputError(`file name must have at most ${MAX_NAME_LENGTH} characters`);
   if (mediaType.length < 1 || mediaType.length > 255) throw new InvalidInputError('media type must have 1 to 255 characters');
@@ -248,19 +285,59 @@ export async function upload(deps: UploadDeps, params: UploadParams): Promise<Up
   const fileId = randomFileId();
   const fileKey = deriveFileKey({ master: deps.master, fileId });
   const shardBytes = chunkSize + TAG_BYTES;
-  const manifestBound = manifestBytesBound({ name, mediaType, size, chunkSize, replicas });
-  const bytesPerSlot = bytesPerSlotOf({ name, mediaType, size, chunkSize, replicas });
-  const placement = await placeColumns(
-    { peers: deps.peers, request: deps.request },
-    {
-      replicas,
-      columnBytes: Number(bytesPerSlot),
-      shardBytes: chunkCount > 0 ? Math.max(shardBytes, manifestBound) : manifestBound,
-      chainId: deps.chainId,
-      publicEndpointsOnly: params.publicEndpointsOnly,
-      signal: params.signal,
-    },
-  );
+
+  /** Sizes of one column under a redundancy: shards per column, manifest bound, declared slot bytes. */
+  const layoutFor = (r: Redundancy) => {
+    if (r.scheme === 'rs' && shardBytes % SHARD_ALIGNMENT !== 0)
+      throw new InvalidInputError(`under Reed-Solomon the chunk size must be a multiple of ${SHARD_ALIGNMENT}`, { details: { chunkSize } });
+    const shardCount = r.scheme === 'rs' ? stripeCountOf(chunkCount, r.dataShards) : chunkCount;
+    const manifestBound = manifestBytesBound({ name, mediaType, size, chunkSize, redundancy: r });
+    return { shardCount, manifestBound, bytesPerSlot: bytesPerSlotOf({ name, mediaType, size, chunkSize, redundancy: r }) };
+  };
+  const place = (r: Redundancy) => {
+    const { shardCount, manifestBound, bytesPerSlot } = layoutFor(r);
+    return placeColumns(
+      { peers: deps.peers, request: deps.request, experience: deps.experience },
+      {
+        columns: columnCountOf(r),
+        columnBytes: Number(bytesPerSlot),
+        shardBytes: shardCount > 0 ? Math.max(shardBytes, manifestBound) : manifestBound,
+        chainId: deps.chainId,
+        publicEndpointsOnly: params.publicEndpointsOnly,
+        signal: params.signal,
+      },
+    );
+  };
+
+  // The redundancy: as asked, or from the network's size, made smaller while too few peers are eligible.
+  let redundancy: Redundancy;
+  let redundancyReason: string | undefined;
+  let placement: Awaited<ReturnType<typeof placeColumns>>;
+  if (params.redundancy || params.replicas !== undefined) {
+    redundancy = params.redundancy ?? { scheme: 'replicate', replicas: params.replicas as number };
+    placement = await place(redundancy);
+  } else {
+    const activePeers = (await deps.peers.listPeers(params.signal)).length;
+    ({ redundancy, reason: redundancyReason } = chooseRedundancy({ activePeers }));
+    for (;;) {
+      try {
+        placement = await place(redundancy);
+        break;
+      } catch (err) {
+        if (!(err instanceof NotEnoughPeersError)) throw err;
+        const smaller = chooseRedundancy({ activePeers, eligiblePeers: err.healthy });
+        if (columnCountOf(smaller.redundancy) >= columnCountOf(redundancy)) throw err;
+        redundancy = smaller.redundancy;
+        redundancyReason = smaller.reason;
+      }
+    }
+  }
+  const columnCount = columnCountOf(redundancy);
+  const { shardCount, bytesPerSlot } = layoutFor(redundancy);
+  const rs = redundancy.scheme === 'rs' ? redundancy : undefined;
+  const codec = rs ? createCodec(rs) : undefined;
+  const erasureKey = rs ? deriveErasureChunkKey({ fileKey, fileId }) : undefined;
+  const columnKeys = rs ? [] : Array.from({ length: columnCount }, (_, column) => deriveChunkKey({ fileKey, fileId, column }));
 
   const quote = marketplace ? quoteDeal({ peers: placement.chosen, bytesPerSlot, durationEpochs: epochs }) : undefined;
   const opened = marketplace && quote ? await openDeal({ ...marketplace, chainId: deps.chainId }, { dealId: fileId, quote, signal: params.signal }) : undefined;
@@ -295,8 +372,7 @@ export async function upload(deps: UploadDeps, params: UploadParams): Promise<Up
   const columns: ColumnState[] = await Promise.all(
     placement.chosen.map(async (peer, column) => ({
       column,
-      key: deriveChunkKey({ fileKey, fileId, column }),
-      hashes: Buffer.alloc(chunkCount * SHA256_BYTES),
+      hashes: Buffer.alloc(shardCount * SHA256_BYTES),
       peer,
       gen: 0,
       genAbort: new AbortController(),
@@ -324,6 +400,7 @@ export async function upload(deps: UploadDeps, params: UploadParams): Promise<Up
 
   const moveColumn = (col: ColumnState, gen: number, err: unknown) => {
     if (gen !== col.gen || fatal || params.signal?.aborted) return;
+    deps.experience?.recordFailure(col.peer.operator);
     const reason = err instanceof Error ? err.message : String(err);
     const next = spares.shift();
     if (!next) {
@@ -449,42 +526,52 @@ export async function upload(deps: UploadDeps, params: UploadParams): Promise<Up
   };
 
   try {
-    // First pass: every chunk, every column; each shard also feeds its column's tree, in order.
+    // First pass: every row (chunk or stripe), every column; each shard also feeds its column's tree, in order.
     let bytes = 0;
-    for await (const chunk of chunkStream(source.open(), { size, chunkSize, signal })) {
+    for await (const row of rowsOf({ verify: false, upTo: shardCount, wanted: () => true })) {
       checkRunning();
-      plainHashes.set(sha256(chunk.plaintext), chunk.index * SHA256_BYTES);
       for (const col of columns) {
-        const shard = encryptChunk({ key: col.key, fileId, index: chunk.index, isLast: chunk.isLast, plaintext: chunk.plaintext });
+        const shard = row.shards[col.column] as Uint8Array;
         const hash = sha256(shard);
-        col.hashes.set(hash, chunk.index * SHA256_BYTES);
+        col.hashes.set(hash, row.index * SHA256_BYTES);
         col.tree.write(shard);
         await acquire(col);
-        send(col, chunk.index, shard, undefined, hash.toString('hex'));
-        col.mainEnqueued = chunk.index + 1;
+        send(col, row.index, shard, undefined, hash.toString('hex'));
+        col.mainEnqueued = row.index + 1;
       }
-      bytes += chunk.length;
+      bytes += row.plainBytes;
       params.onProgress?.({ phase: 'upload', bytes, totalBytes: size });
     }
     await drain();
     checkRunning();
 
-    const manifest: Manifest = {
-      version: MANIFEST_VERSION,
+    const common = {
       fileId,
       name,
       size,
       mediaType,
       chunkSize,
       chunkCount,
-      cipher: 'aes-256-gcm',
-      redundancy: { scheme: 'replicate', replicas },
+      cipher: 'aes-256-gcm' as const,
       lastChunkLength: lastChunkLengthOf(size, chunkSize),
-      columns: columns.map((c) => ({ column: c.column, shardSha256: c.hashes.toString('base64') })),
-      createdAt: new Date().toISOString(),
     };
+    const hashes = columns.map((c) => ({ column: c.column, shardSha256: c.hashes.toString('base64') }));
+    const createdAt = new Date().toISOString();
+    const manifest: Manifest = rs
+      ? {
+          version: ERASURE_MANIFEST_VERSION,
+          ...common,
+          redundancy: { scheme: 'rs', dataShards: rs.dataShards, parityShards: rs.parityShards },
+          shardSize: shardBytes,
+          stripeCount: shardCount,
+          columns: hashes,
+          createdAt,
+        }
+      : { version: MANIFEST_VERSION, ...common, redundancy: { scheme: 'replicate', replicas: columnCount }, columns: hashes, createdAt };
+    // Under RS one ciphertext serves every column (a repairer copies it as is); under replication each column has its own.
+    const shared = rs ? encryptManifest({ fileKey, manifest }) : undefined;
     for (const col of columns) {
-      col.manifestBytes = encryptManifest({ fileKey, column: col.column, manifest });
+      col.manifestBytes = shared ?? encryptManifest({ fileKey, column: col.column, manifest });
       col.tree.write(col.manifestBytes);
     }
     await catchUp();
@@ -525,7 +612,9 @@ export async function upload(deps: UploadDeps, params: UploadParams): Promise<Up
       name,
       size,
       chunkCount,
-      replicas,
+      redundancy,
+      redundancyReason,
+      replicas: columnCount,
       columns: columns.map((c) => ({ column: c.column, slotId: slotIdOf(fileId, c.column), operator: c.peer.operator, endpoint: c.peer.endpoint })),
       moves,
       manifest,
@@ -589,25 +678,64 @@ export async function upload(deps: UploadDeps, params: UploadParams): Promise<Up
     return columns.map((c) => ({ column: c.column, peer: filled.get(c.column) as Address }));
   }
 
-  /** Re-reads the source from the start and sends each behind column the shards its peer lacks. */
-  async function backfill(behind: ColumnState[]): Promise<void> {
-    const targets = behind.map((col) => ({ col, gen: col.gen, upTo: col.backfillTo }));
-    const upTo = Math.max(...targets.map((t) => t.upTo));
+  /**
+   * Reads the source from the start and yields, per shard index below `upTo`, what each wanted
+   * column stores there. The first pass records each chunk's plaintext SHA-256; a re-read
+   * (`verify`) checks it before encrypting again under the same key and nonce (`FileChangedError`
+   * otherwise), so changed plaintext is never encrypted under a used key and nonce.
+   */
+  async function* rowsOf(opts: { verify: boolean; upTo: number; wanted: (column: number) => boolean }): AsyncIterable<ShardRow> {
+    if (opts.upTo <= 0) return;
+    const k = rs?.dataShards ?? 1;
+    let data: Uint8Array[] = [];
+    let plainBytes = 0;
     for await (const chunk of chunkStream(source.open(), { size, chunkSize, signal })) {
-      if (chunk.index >= upTo) break;
+      const index = Math.floor(chunk.index / k);
+      if (index >= opts.upTo) break;
       checkRunning();
       const at = chunk.index * SHA256_BYTES;
-      if (!sha256(chunk.plaintext).equals(plainHashes.subarray(at, at + SHA256_BYTES))) {
+      const hash = sha256(chunk.plaintext);
+      if (!opts.verify) plainHashes.set(hash, at);
+      else if (!hash.equals(plainHashes.subarray(at, at + SHA256_BYTES))) {
         throw new FileChangedError(`chunk ${chunk.index} of the source changed since it was first read; upload it again as a new file`, {
           details: { index: chunk.index },
         });
       }
+      if (!rs) {
+        const shards = columnKeys.map((key, column) =>
+          opts.wanted(column) ? encryptChunk({ key, fileId, index: chunk.index, isLast: chunk.isLast, plaintext: chunk.plaintext }) : undefined,
+        );
+        yield { index: chunk.index, shards, plainBytes: chunk.length };
+        continue;
+      }
+      data.push(encryptChunk({ key: erasureKey as Uint8Array, fileId, index: chunk.index, isLast: chunk.isLast, plaintext: chunk.plaintext }));
+      plainBytes += chunk.length;
+      if (data.length < k && !chunk.isLast) continue;
+      // Chunks past the end of the file in the last stripe are all-zero shards.
+      while (data.length < k) data.push(new Uint8Array(shardBytes));
+      const needParity = columns.some((c) => c.column >= k && opts.wanted(c.column));
+      const parity = needParity ? await (codec as NonNullable<typeof codec>).encode(data) : [];
+      checkRunning();
+      const shards = Array.from({ length: columnCount }, (_, column) => (opts.wanted(column) ? (column < k ? data[column] : parity[column - k]) : undefined));
+      yield { index, shards, plainBytes };
+      data = [];
+      plainBytes = 0;
+    }
+  }
+
+  /** Re-reads the source from the start and sends each behind column the shards its peer lacks. */
+  async function backfill(behind: ColumnState[]): Promise<void> {
+    const targets = behind.map((col) => ({ col, gen: col.gen, upTo: col.backfillTo }));
+    const upTo = Math.max(...targets.map((t) => t.upTo));
+    const wanted = (column: number) => targets.some((t) => t.col.column === column && t.col.gen === t.gen);
+    for await (const row of rowsOf({ verify: true, upTo, wanted })) {
+      checkRunning();
       for (const t of targets) {
-        if (t.col.gen !== t.gen || chunk.index >= t.upTo) continue;
-        const shard = encryptChunk({ key: t.col.key, fileId, index: chunk.index, isLast: chunk.isLast, plaintext: chunk.plaintext });
+        const shard = row.shards[t.col.column];
+        if (t.col.gen !== t.gen || row.index >= t.upTo || !shard) continue;
         await acquire(t.col);
         if (t.col.gen !== t.gen) continue;
-        send(t.col, chunk.index, shard);
+        send(t.col, row.index, shard);
       }
     }
     await drain();

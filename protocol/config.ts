@@ -9,15 +9,24 @@ export const defaults = {
   /** Smallest and largest chunk size a client may choose (manifest validation bounds). */
   minChunkSize: 4 * 1024,
   maxChunkSize: 16 * 1024 * 1024,
-  /** Three copies: the prototype's redundancy, and survives two lost peers until erasure coding. */
+  /** Three copies under replication (`--redundancy replicate:N`, and the fallback when too few peers
+   * are eligible for erasure coding): survives two lost peers at 3× the bytes. */
   replicas: 3,
+  /** RS(4,2) below `largeNetworkPeers` active peers: six columns fit an eight-peer devnet with two
+   * spares left for repair, survives any two lost columns at 1.5× the bytes (half of 3 replicas). */
+  smallNetworkRedundancy: { dataShards: 4, parityShards: 2 },
+  /** RS(10,6) from `largeNetworkPeers` active peers: survives any six lost columns at 1.6× the bytes
+   * (docs/durability.md); 16 columns need 16 distinct peers. */
+  largeNetworkRedundancy: { dataShards: 10, parityShards: 6 },
+  /** Active peers from which the default redundancy is RS(10,6) (one per column). */
+  largeNetworkPeers: 16,
   /** A node takes shards up to 17 MiB: the largest chunk (16 MiB) plus GCM tag, with room for the
    * manifest of a file of up to ~100k chunks. */
   maxShardBytes: 17 * 1024 * 1024,
   /** Signed requests older or newer than 5 minutes are refused: covers honest clock skew, keeps
    * the nonce memory the node needs small. */
   maxSignatureSkewSeconds: 300,
-  /** Columns uploaded at once per file (one per peer, so at most `replicas`), and shards in
+  /** Columns uploaded at once per file (one per peer), and shards in
    * flight per column: enough to fill a loopback or LAN link, bounded memory (~ 4 × 2 × 1 MiB). */
   shardsInFlightPerColumn: 4,
   /** A peer that does not answer within this time is treated as down for the request. */

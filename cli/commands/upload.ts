@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { fileSource, upload } from '../../client';
+import { fileSource, formatRedundancy, parseRedundancy, type Redundancy, upload } from '../../client';
 import { COMMON_OPTIONS, parseCommandArgs } from '../args';
 import { UsageError } from '../errors';
 import type { CommandIo } from '../main';
@@ -9,16 +9,20 @@ import { parseSize } from '../sizes';
 import { publicEndpointsOnly, userContext } from '../user-context';
 
 /**
- * `dhost upload FILE [--replicas N] [--chunk-size SIZE] [--json]`: encrypts and stores FILE on
- * distinct peers and prints its handle as the last line (with `--json`, one JSON object).
+ * `dhost upload FILE [--redundancy rs:K+M|replicate:N] [--replicas N] [--chunk-size SIZE] [--json]`:
+ * encrypts and stores FILE on distinct peers and prints its handle as the last line (with `--json`,
+ * one JSON object, with `redundancy` and, when the default had to shrink, `redundancyReason`).
+ * Without `--redundancy` the network's size decides (RS(4,2) below 16 active peers, RS(10,6) from
+ * 16); `--replicas N` is shorthand for `--redundancy replicate:N`.
  *
  * @example
- * dhost upload photos.tar   # … last line: dhost://3f…#k3y…
+ * dhost upload photos.tar --redundancy rs:4+2   # … last line: dhost://3f…#k3y…
  */
 export async function uploadCommand(io: CommandIo, args: string[]): Promise<number> {
   const { values, positionals } = parseCommandArgs(args, {
     ...COMMON_OPTIONS,
     replicas: { type: 'string' },
+    redundancy: { type: 'string' },
     'chunk-size': { type: 'string' },
     epochs: { type: 'string' },
   });
@@ -26,6 +30,15 @@ export async function uploadCommand(io: CommandIo, args: string[]): Promise<numb
   const replicas = values.replicas === undefined ? undefined : Number(values.replicas);
   if (replicas !== undefined && (!Number.isInteger(replicas) || replicas < 1 || replicas > 16))
     throw new UsageError('--replicas must be an integer from 1 to 16');
+  if (replicas !== undefined && values.redundancy !== undefined) throw new UsageError('give either --redundancy or --replicas');
+  let redundancy: Redundancy | undefined;
+  if (values.redundancy !== undefined) {
+    try {
+      redundancy = parseRedundancy(values.redundancy);
+    } catch (err) {
+      throw new UsageError(`--redundancy: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
   const epochs = values.epochs === undefined ? undefined : Number(values.epochs);
   if (epochs !== undefined && (!Number.isInteger(epochs) || epochs < 1 || epochs > 1_000_000))
     throw new UsageError('--epochs must be a whole number of epochs');
@@ -42,6 +55,7 @@ export async function uploadCommand(io: CommandIo, args: string[]): Promise<numb
       source,
       name: path.basename(file),
       replicas,
+      redundancy,
       epochs,
       chunkSize: values['chunk-size'] ? parseSize(values['chunk-size']) : undefined,
       signal: io.signal,
@@ -62,6 +76,7 @@ export async function uploadCommand(io: CommandIo, args: string[]): Promise<numb
   if (values.json) {
     io.stdout.write(`${JSON.stringify(result, (_key, value) => (typeof value === 'bigint' ? value.toString() : value))}\n`);
   } else {
+    io.stderr.write(`redundancy ${formatRedundancy(result.redundancy)}${result.redundancyReason ? ` (${result.redundancyReason})` : ''}\n`);
     for (const c of result.columns) io.stderr.write(`column ${c.column} → ${c.operator} ${c.endpoint}\n`);
     if (result.deal) {
       io.stderr.write(`deal ${result.deal.dealId}: ${result.deal.escrow} wei escrowed, paid through epoch ${result.deal.endEpoch}\n`);

@@ -1,7 +1,8 @@
 import { InvalidInputError } from '../../protocol/errors';
 import { chunkCountOf } from '../chunker';
 import { TAG_BYTES } from '../cipher';
-import { manifestBytesBound } from '../manifest';
+import { manifestBytesBound, stripeCountOf } from '../manifest';
+import type { Redundancy } from '../redundancy';
 
 /** Bytes in a GiB: the unit of the peers' asking price. */
 export const GIB = 2n ** 30n;
@@ -19,16 +20,27 @@ export interface DealQuote {
 }
 
 /**
- * The exact bytes one column of a file may hold: `chunkCount × (chunkSize + 16)` (every shard is a
- * chunk plus its GCM tag) plus `manifestBytesBound` (the encrypted manifest copy, bounded from its
- * known fields). Every column of a file has the same length.
+ * The exact bytes one column of a file may hold: its shard count × (chunkSize + 16) (every shard is
+ * a chunk plus its GCM tag, or a parity shard of that size) plus `manifestBytesBound` (the encrypted
+ * manifest copy, bounded from its known fields). The shard count is `chunkCount` under replication
+ * and `stripeCount = ceil(chunkCount / k)` under Reed-Solomon. Every column of a file has the same
+ * length. Give `redundancy`, or `replicas` for replication.
  *
  * @example
  * bytesPerSlotOf({ size: 3 << 20, chunkSize: 1 << 20, replicas: 3, name: 'a.bin', mediaType: 'application/octet-stream' });
+ * bytesPerSlotOf({ size: 8 << 20, chunkSize: 1 << 20, redundancy: { scheme: 'rs', dataShards: 4, parityShards: 2 }, name: 'a.bin', mediaType: 'application/octet-stream' });
  */
-export function bytesPerSlotOf(params: { size: number; chunkSize: number; replicas: number; name: string; mediaType: string }): bigint {
+export function bytesPerSlotOf(params: {
+  size: number;
+  chunkSize: number;
+  replicas?: number;
+  redundancy?: Redundancy;
+  name: string;
+  mediaType: string;
+}): bigint {
   const chunkCount = chunkCountOf(params.size, params.chunkSize);
-  return BigInt(chunkCount) * BigInt(params.chunkSize + TAG_BYTES) + BigInt(manifestBytesBound(params));
+  const shardCount = params.redundancy?.scheme === 'rs' ? stripeCountOf(chunkCount, params.redundancy.dataShards) : chunkCount;
+  return BigInt(shardCount) * BigInt(params.chunkSize + TAG_BYTES) + BigInt(manifestBytesBound(params));
 }
 
 /**

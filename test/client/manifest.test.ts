@@ -3,7 +3,14 @@ import { expect } from 'chai';
 import fc from 'fast-check';
 import { ManifestError } from '../../client/errors';
 import { deriveManifestKey } from '../../client/keys';
-import { decryptManifest, encryptManifest, MANIFEST_MAGIC, type Manifest, manifestAssociatedData, shardHashesOf } from '../../client/manifest';
+import {
+  decryptManifest,
+  encryptManifest,
+  MANIFEST_MAGIC,
+  type ReplicatedManifest as Manifest,
+  manifestAssociatedData,
+  shardHashesOf,
+} from '../../client/manifest';
 import { defaults } from '../../protocol/config';
 import { type FileId, randomFileId } from '../../protocol/ids';
 

@@ -1,5 +1,38 @@
 import { expect } from 'chai';
-import { hasRepeatedMisses } from '../../client/peer-source';
+import { type Address, type Chain, getAddress, type PublicClient, type Transport } from 'viem';
+import { chainPeerSource, hasRepeatedMisses, staticPeerSource } from '../../client/peer-source';
+import type { PeerRecord } from '../../protocol/chain/peers';
+
+const REGISTRY = getAddress('0x00000000000000000000000000000000000000aa');
+const MARKET = getAddress('0x00000000000000000000000000000000000000bb');
+const operatorOf = (i: number): Address => getAddress(`0x${(i + 1).toString(16).padStart(40, '0')}`);
+const recordOf = (i: number): PeerRecord => ({
+  operator: operatorOf(i),
+  endpoint: `https://node${i}.example.org`,
+  capacity: 2n ** 34n,
+  pricePerGiBEpoch: 1n,
+  stake: 100n,
+  lockedStake: 0n,
+  registeredAt: 10n,
+  lastHeartbeat: 20n,
+  exitRequestedAt: 0n,
+});
+
+/** A public client that answers the registry's and the market's views from fixed tables. */
+function fakeClient(peers: PeerRecord[], ledgers: Map<Address, { bytesHeld: bigint; epochsProven: bigint; proofsMissed: bigint }>) {
+  const readContract = async (call: { address: Address; functionName: string; args?: readonly unknown[] }) => {
+    if (call.address === REGISTRY && call.functionName === 'activePeers') return [peers, BigInt(peers.length)];
+    if (call.address === REGISTRY && call.functionName === 'peerCount') return BigInt(peers.length);
+    if (call.address === REGISTRY && call.functionName === 'config')
+      return { minStake: 50n, heartbeatTimeout: 600n, evictionDelay: 1200n, unbondingDelay: 60n, maxEndpointLength: 256n };
+    if (call.address === MARKET && call.functionName === 'ledger') {
+      const l = ledgers.get(call.args?.[0] as Address) ?? { bytesHeld: 0n, epochsProven: 0n, proofsMissed: 0n };
+      return { ...l, earned: 0n, subsidy: 0n };
+    }
+    throw new Error(`unexpected call ${call.functionName} at ${call.address}`);
+  };
+  return { readContract } as unknown as PublicClient<Transport, Chain | undefined>;
+}
 
 describe('client/peer-source', () => {
   describe('hasRepeatedMisses: when clients stop choosing a peer', () => {
@@ -17,5 +50,36 @@ describe('client/peer-source', () => {
         expect(hasRepeatedMisses({ epochsProven, proofsMissed })).to.equal(expected);
       });
     }
+  });
+
+  describe('chainPeerSource', () => {
+    const peers = [recordOf(0), recordOf(1), recordOf(2)];
+    const ledgers = new Map([
+      [operatorOf(0), { bytesHeld: 2n ** 30n, epochsProven: 40n, proofsMissed: 1n }],
+      [operatorOf(1), { bytesHeld: 0n, epochsProven: 10n, proofsMissed: 5n }], // repeated misses
+    ]);
+
+    it('gives each active peer the registry rules and its Marketplace ledger, and leaves out repeated missers', async () => {
+      const list = await chainPeerSource({ publicClient: fakeClient(peers, ledgers), registry: REGISTRY, market: MARKET }).listPeers();
+      expect(list.map((p) => p.operator)).to.deep.equal([operatorOf(0), operatorOf(2)]);
+      expect(list[0].rules).to.deep.equal({ minStake: 50n, heartbeatTimeout: 600n });
+      expect(list[0].ledger).to.deep.equal({ bytesHeld: 2n ** 30n, epochsProven: 40n, proofsMissed: 1n });
+      expect(list[1].ledger).to.deep.equal({ bytesHeld: 0n, epochsProven: 0n, proofsMissed: 0n });
+    });
+
+    it('gives the rules but no ledger without a market', async () => {
+      const list = await chainPeerSource({ publicClient: fakeClient(peers, ledgers), registry: REGISTRY }).listPeers();
+      expect(list).to.have.length(3);
+      expect(list.every((p) => p.ledger === undefined && p.rules?.heartbeatTimeout === 600n)).to.equal(true);
+    });
+  });
+
+  describe('staticPeerSource', () => {
+    it('lists its peers as given, as a fresh array each time', async () => {
+      const source = staticPeerSource([recordOf(0)]);
+      const a = await source.listPeers();
+      a.pop();
+      expect(await source.listPeers()).to.deep.equal([recordOf(0)]);
+    });
   });
 });

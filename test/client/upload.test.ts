@@ -5,15 +5,17 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
+import fc from 'fast-check';
 import { generatePrivateKey, type PrivateKeyAccount, privateKeyToAccount } from 'viem/accounts';
 import { download } from '../../client/download';
 import { downloadToFile } from '../../client/download-to-file';
-import { ChunksLostError, FileChangedError, NoColumnsFoundError, NoSparePeerError, NotEnoughPeersError } from '../../client/errors';
+import { ChunksLostError, FileChangedError, NoColumnsFoundError, NoSparePeerError, NotEnoughPeersError, StripesLostError } from '../../client/errors';
 import { bytesSource, type FileSource } from '../../client/file-source';
 import { formatHandle, parseHandle } from '../../client/handle';
 import { deriveFileKey, masterFromPrivateKey } from '../../client/keys';
 import { staticPeerSource } from '../../client/peer-source';
 import type { Progress } from '../../client/progress';
+import { type HttpRequester, nodeHttpRequester } from '../../client/transport/http-requester';
 import { upload } from '../../client/upload';
 import type { PeerRecord } from '../../protocol/chain/peers';
 import { randomFileId } from '../../protocol/ids';
@@ -245,7 +247,7 @@ describe('upload and download without a deal (transport behaviour)', () => {
       peers[1].mode.down = true;
       const err = await upload(
         { account, chainId: CHAIN_ID, master, peers: source },
-        { source: bytesSource(randomBytes(10)), name: 'x', chunkSize: CHUNK },
+        { source: bytesSource(randomBytes(10)), name: 'x', chunkSize: CHUNK, replicas: 3 },
       ).catch((e: unknown) => e);
       expect(err).to.be.instanceOf(NotEnoughPeersError);
       expect((err as NotEnoughPeersError).needed).to.equal(3);
@@ -311,6 +313,157 @@ describe('upload and download without a deal (transport behaviour)', () => {
       const source = await fleet(2);
       const handle = formatHandle({ fileId: randomFileId(), fileKey: new Uint8Array(32) });
       await expect(collect(download({ peers: source }, { handle }))).to.be.rejectedWith(NoColumnsFoundError);
+    });
+  });
+
+  describe('under Reed-Solomon RS(4,2)', () => {
+    const rs42 = { scheme: 'rs', dataShards: 4, parityShards: 2 } as const;
+    const put = (source: ReturnType<typeof staticPeerSource>, bytes: Uint8Array, request?: HttpRequester) =>
+      upload(
+        { account, chainId: CHAIN_ID, master, peers: source, request },
+        { source: bytesSource(bytes), name: 'rs.bin', chunkSize: CHUNK, redundancy: rs42 },
+      );
+    const heldBy = (result: Awaited<ReturnType<typeof put>>, column: number) => {
+      const c = result.columns[column];
+      return [...holderOf(c.endpoint).shards.values()].filter((s) => s.slotId === c.slotId);
+    };
+
+    it('stores stripeCount equal-length shards plus one shared manifest ciphertext per column, and gives back every size byte for byte', async () => {
+      const source = await fleet(7);
+      for (const size of [0, 1, CHUNK, 4 * CHUNK, 4 * CHUNK + 1, 9 * CHUNK + 77]) {
+        const bytes = randomBytes(size);
+        const result = await put(source, bytes);
+        const stripeCount = Math.ceil(Math.ceil(size / CHUNK) / 4);
+        expect(result.redundancy).to.deep.equal(rs42);
+        expect(result.columns).to.have.length(6);
+        expect(new Set(result.columns.map((c) => c.operator)).size).to.equal(6);
+        expect(result.manifest.version).to.equal(2);
+        const manifests = result.columns.map((_, j) => heldBy(result, j).find((s) => s.index === 'manifest')?.bytes as Buffer);
+        for (const m of manifests) expect(m.equals(manifests[0])).to.equal(true);
+        const lengths = result.columns.map((_, j) => heldBy(result, j).reduce((n, s) => n + s.bytes.length, 0));
+        expect(new Set(lengths).size).to.equal(1, `size ${size}`);
+        for (let j = 0; j < 6; j++) {
+          const shards = heldBy(result, j).filter((s) => s.index !== 'manifest');
+          expect(shards.map((s) => s.index).sort()).to.deep.equal(Array.from({ length: stripeCount }, (_, s) => s));
+          for (const s of shards) expect(s.bytes.length).to.equal(CHUNK + 16);
+        }
+        if (size >= 4 * CHUNK) {
+          // (a file shorter than a stripe leaves its padding columns all-zero: see docs/erasure.md)
+          const firsts = result.columns.map((_, j) => heldBy(result, j).find((s) => s.index === 0)?.bytes as Buffer);
+          expect(new Set(firsts.map((b) => b.toString('hex'))).size, 'every column differs').to.equal(6);
+        }
+        expect((await collect(download({ peers: source }, { handle: result.handle }))).equals(bytes)).to.equal(true, `size ${size}`);
+      }
+    });
+
+    it('gives the file back with any m columns lost, and names every stripe when m + 1 are lost (property)', async () => {
+      const source = await fleet(6);
+      const bytes = randomBytes(9 * CHUNK + 5); // 3 stripes, the last one partial
+      const result = await put(source, bytes);
+      await fc.assert(
+        fc.asyncProperty(fc.uniqueArray(fc.integer({ min: 0, max: 5 }), { minLength: 1, maxLength: 3 }), async (lost) => {
+          for (const p of peers) p.mode.down = false;
+          for (const j of lost) holderOf(result.columns[j].endpoint).mode.down = true;
+          const out = await collect(download({ peers: source }, { handle: result.handle })).catch((e: unknown) => e);
+          if (lost.length <= 2) expect(Buffer.isBuffer(out) && out.equals(bytes)).to.equal(true, `lost ${lost}`);
+          else {
+            expect(out).to.be.instanceOf(StripesLostError);
+            expect((out as StripesLostError).lost).to.deep.equal([0, 1, 2]);
+          }
+        }),
+        { numRuns: 25 },
+      );
+    });
+
+    it('rebuilds stripes from parity when data shards are deleted or altered on their peers', async () => {
+      const source = await fleet(6);
+      const bytes = randomBytes(8 * CHUNK);
+      const result = await put(source, bytes);
+      holderOf(result.columns[0].endpoint).shards.delete(`${result.columns[0].slotId}/1`);
+      holderOf(result.columns[2].endpoint).mode.corruptGets = true;
+      expect((await collect(download({ peers: source }, { handle: result.handle }))).equals(bytes)).to.equal(true);
+      holderOf(result.columns[5].endpoint).shards.delete(`${result.columns[5].slotId}/1`);
+      holderOf(result.columns[4].endpoint).shards.delete(`${result.columns[4].slotId}/1`);
+      const err = await collect(download({ peers: source }, { handle: result.handle })).catch((e: unknown) => e);
+      expect(err).to.be.instanceOf(StripesLostError);
+      expect((err as StripesLostError).lost).to.deep.equal([1]);
+    });
+
+    it('hedges: reads k + 1 columns per stripe, uses the first k that check out, and cancels a peer that never answers', async () => {
+      const source = await fleet(6);
+      const bytes = randomBytes(8 * CHUNK + 3);
+      const result = await put(source, bytes);
+      const stuck = new URL(result.columns[0].endpoint).origin;
+      const log: { origin: string; path: string; outcome: 'answered' | 'cancelled' }[] = [];
+      const http = nodeHttpRequester();
+      // GETs of column 0's shards hang until cancelled: a peer that never answers.
+      const request: HttpRequester = async (req) => {
+        const url = new URL(req.url);
+        if (req.method === 'GET' && url.origin === stuck && /\/shards\/\d+$/.test(url.pathname)) {
+          return new Promise((_, reject) => {
+            const cancel = () => {
+              log.push({ origin: url.origin, path: url.pathname, outcome: 'cancelled' });
+              reject(req.signal?.reason ?? new Error('aborted'));
+            };
+            if (req.signal?.aborted) return cancel();
+            req.signal?.addEventListener('abort', cancel, { once: true });
+          });
+        }
+        const answer = await http(req);
+        if (/\/shards\/\d+$/.test(url.pathname)) log.push({ origin: url.origin, path: url.pathname, outcome: 'answered' });
+        return answer;
+      };
+      const out = await collect(download({ peers: source, request }, { handle: result.handle }));
+      expect(out.equals(bytes)).to.equal(true);
+      const toStuck = log.filter((e) => e.origin === stuck);
+      expect(toStuck.map((e) => e.outcome)).to.deep.equal(['cancelled', 'cancelled', 'cancelled']);
+      // Per stripe: the three other data columns and one parity column answered (k + 1 started, one stuck).
+      const answered = log.filter((e) => e.outcome === 'answered');
+      expect(answered).to.have.length(3 * 4);
+      const parityOrigins = new Set([4, 5].map((j) => new URL(result.columns[j].endpoint).origin));
+      expect(answered.filter((e) => parityOrigins.has(e.origin))).to.have.length(3);
+    });
+
+    it('moves a column whose peer dies mid-upload to a spare, re-encoding the stripes it missed', async () => {
+      const source = await fleet(7);
+      const bytes = randomBytes(12 * CHUNK + 9);
+      let victim: FakePeer | undefined;
+      const counts = new Map<string, number>();
+      const http = nodeHttpRequester();
+      const request: HttpRequester = async (req) => {
+        const origin = new URL(req.url).origin;
+        if (req.method === 'PUT' && !victim) {
+          const n = (counts.get(origin) ?? 0) + 1;
+          counts.set(origin, n);
+          if (n === 2) {
+            victim = peers.find((p) => p.record.endpoint === origin);
+            if (victim) victim.mode.down = true;
+          }
+        }
+        return http(req);
+      };
+      const result = await put(source, bytes, request);
+      expect(victim).to.not.equal(undefined);
+      expect(result.moves).to.have.length(1);
+      expect(result.columns.map((c) => c.endpoint)).to.not.include(victim?.record.endpoint);
+      for (let j = 0; j < 6; j++) expect(heldBy(result, j)).to.have.length(4 + 1);
+      if (victim) victim.mode.down = false;
+      expect((await collect(download({ peers: source }, { handle: result.handle }))).equals(bytes)).to.equal(true);
+    });
+
+    it('defaults to RS(4,2) on a small network, and to fewer parity shards or replication when fewer peers are eligible', async () => {
+      const eight = await fleet(8);
+      const def = await upload({ account, chainId: CHAIN_ID, master, peers: eight }, { source: bytesSource(randomBytes(5)), name: 'd', chunkSize: CHUNK });
+      expect(def.redundancy).to.deep.equal(rs42);
+      expect(def.redundancyReason).to.equal(undefined);
+      for (const p of peers.slice(3)) p.mode.down = true;
+      const few = await upload({ account, chainId: CHAIN_ID, master, peers: eight }, { source: bytesSource(randomBytes(5)), name: 'd', chunkSize: CHUNK });
+      expect(few.redundancy).to.deep.equal({ scheme: 'replicate', replicas: 3 });
+      expect(few.redundancyReason).to.match(/3 eligible/);
+      peers[3].mode.down = false;
+      peers[4].mode.down = false;
+      const five = await upload({ account, chainId: CHAIN_ID, master, peers: eight }, { source: bytesSource(randomBytes(5)), name: 'd', chunkSize: CHUNK });
+      expect(five.redundancy).to.deep.equal({ scheme: 'rs', dataShards: 4, parityShards: 1 });
     });
   });
 });

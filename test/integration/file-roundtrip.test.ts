@@ -16,6 +16,8 @@ import {
   masterFromPrivateKey,
   nodeHttpRequester,
   type PeerSource,
+  type Redundancy,
+  StripesLostError,
   upload,
 } from '../../client';
 import { connectChain } from '../../protocol/chain/connect';
@@ -33,7 +35,7 @@ describe('uploading and downloading files through real peers on a real chain', (
   let marketplace: ReturnType<TestNetwork['marketplaceFor']>;
 
   before(async () => {
-    net = await startTestNetwork(hre, { peers: 5 });
+    net = await startTestNetwork(hre, { peers: 7 });
     const { publicClient } = await connectChain({ rpcUrl: net.rpcUrl });
     peers = chainPeerSource({ publicClient, registry: net.deployment.contracts.PeerRegistry });
     const user = await net.user();
@@ -58,11 +60,13 @@ describe('uploading and downloading files through real peers on a real chain', (
     return file;
   };
 
-  const put = async (bytes: Uint8Array, opts: { replicas?: number; onProgress?: (p: { bytes: number }) => void } = {}) => {
+  const put = async (bytes: Uint8Array, opts: { replicas?: number; redundancy?: Redundancy; onProgress?: (p: { bytes: number }) => void } = {}) => {
     const file = writeFile(`in-${randomBytes(4).toString('hex')}`, bytes);
+    // Replication unless asked otherwise: most of these specifications are about three copies.
+    const redundancy = opts.redundancy ?? { scheme: 'replicate', replicas: opts.replicas ?? 3 };
     return upload(
       { account, chainId: net.chainId, master, peers, marketplace },
-      { source: await fileSource(file), name: path.basename(file), chunkSize: CHUNK, replicas: opts.replicas, onProgress: opts.onProgress },
+      { source: await fileSource(file), name: path.basename(file), chunkSize: CHUNK, redundancy, onProgress: opts.onProgress },
     );
   };
 
@@ -199,7 +203,7 @@ describe('uploading and downloading files through real peers on a real chain', (
       const file = writeFile('mid-upload.bin', bytes);
       const result = await upload(
         { account, chainId: net.chainId, master, peers, marketplace, request: faulty },
-        { source: await fileSource(file), name: 'mid-upload.bin', chunkSize: CHUNK },
+        { source: await fileSource(file), name: 'mid-upload.bin', chunkSize: CHUNK, replicas: 3 },
       );
       expect(killed).to.not.equal(undefined);
       expect(result.columns.map((c) => c.operator.toLowerCase())).to.not.include(net.peers[killed ?? 0].address.toLowerCase());
@@ -213,6 +217,64 @@ describe('uploading and downloading files through real peers on a real chain', (
         const res = await fetch(`${holder?.node?.url}/slots/${c.slotId}/shards/${MANIFEST_INDEX}`, { method: 'HEAD' });
         expect(res.status).to.equal(200);
       }
+    });
+  });
+
+  describe('under Reed-Solomon RS(4,2)', () => {
+    const rs42 = { scheme: 'rs', dataShards: 4, parityShards: 2 } as const;
+
+    it('gives back files of every stripe shape byte for byte, with a deal over six distinct peers', async () => {
+      for (const size of [0, 1, 4 * CHUNK, 4 * CHUNK + 1, 6 * CHUNK + 17]) {
+        const bytes = randomBytes(size);
+        const result = await put(bytes, { redundancy: rs42 });
+        expect(result.redundancy).to.deep.equal(rs42);
+        expect(new Set(result.columns.map((c) => c.operator.toLowerCase())).size).to.equal(6);
+        expect(result.deal?.filled).to.have.length(6);
+        expect(Buffer.compare(await get(result.handle), bytes)).to.equal(0, `size ${size}`);
+      }
+    });
+
+    it('uses RS(4,2) by default on a seven-peer network', async () => {
+      const file = writeFile('default.bin', randomBytes(CHUNK));
+      const result = await upload(
+        { account, chainId: net.chainId, master, peers, marketplace },
+        { source: await fileSource(file), name: 'default.bin', chunkSize: CHUNK },
+      );
+      expect(result.redundancy).to.deep.equal(rs42);
+    });
+
+    it('survives any two stopped column holders and names every stripe when three are stopped', async () => {
+      const bytes = randomBytes(9 * CHUNK + 5);
+      const result = await put(bytes, { redundancy: rs42 });
+      for (const lost of [
+        [0, 1],
+        [2, 5],
+        [3, 4],
+      ]) {
+        for (const j of lost) await net.stopPeer(holderOf(result, j).peer.index);
+        expect(Buffer.compare(await get(result.handle), bytes)).to.equal(0, `columns ${lost} stopped`);
+        for (const j of lost) await net.restartPeer(holderOf(result, j).peer.index);
+      }
+      for (const j of [0, 3, 5]) await net.stopPeer(holderOf(result, j).peer.index);
+      const err = await get(result.handle).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(err).to.be.instanceOf(StripesLostError);
+      expect((err as StripesLostError).lost).to.deep.equal([0, 1, 2]);
+    });
+
+    it('rebuilds a stripe whose data shards were corrupted on disk', async () => {
+      const bytes = randomBytes(8 * CHUNK);
+      const result = await put(bytes, { redundancy: rs42 });
+      for (const j of [1, 2]) {
+        const { column, peer } = holderOf(result, j);
+        const shardFile = path.join(peer.dataDir, 'slots', column.slotId.slice(2, 4), column.slotId, '1');
+        const data = fs.readFileSync(shardFile);
+        data[7] ^= 0x01;
+        fs.writeFileSync(shardFile, data);
+      }
+      expect(Buffer.compare(await get(result.handle), bytes)).to.equal(0);
     });
   });
 });

@@ -1,0 +1,93 @@
+import { randomBytes } from 'node:crypto';
+import { expect } from 'chai';
+import fc from 'fast-check';
+import { createCodec, MAX_DATA_SHARDS, MAX_PARITY_SHARDS } from '../../client/erasure';
+import { NotEnoughShardsError } from '../../client/errors';
+import { InvalidInputError } from '../../protocol/errors';
+
+/** k, m, a shard size (multiple of 8) and a set of lost shard indices of the given size bound. */
+const codeWithLoss = (maxLost: (m: number) => number, minLost: (m: number) => number) =>
+  fc
+    .oneof(
+      fc.constant({ k: 4, m: 2 }),
+      fc.constant({ k: 10, m: 6 }),
+      fc.record({ k: fc.integer({ min: 1, max: MAX_DATA_SHARDS }), m: fc.integer({ min: 1, max: MAX_PARITY_SHARDS }) }),
+    )
+    .chain(({ k, m }) =>
+      fc.record({
+        k: fc.constant(k),
+        m: fc.constant(m),
+        shardSize: fc.integer({ min: 1, max: 64 }).map((w) => w * 8),
+        lost: fc.uniqueArray(fc.integer({ min: 0, max: k + m - 1 }), { minLength: minLost(m), maxLength: maxLost(m) }),
+      }),
+    );
+
+describe('Reed-Solomon codec', () => {
+  it('rebuilds every lost shard byte for byte for any pattern of up to m lost shards (property)', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        codeWithLoss(
+          (m) => m,
+          () => 0,
+        ),
+        async ({ k, m, shardSize, lost }) => {
+          const codec = createCodec({ dataShards: k, parityShards: m });
+          const data = Array.from({ length: k }, () => randomBytes(shardSize));
+          const parity = await codec.encode(data);
+          expect(parity).to.have.length(m);
+          const all = [...data, ...parity];
+          const shards = all.map((s, i) => (lost.includes(i) ? undefined : s));
+          const wanted = Array.from({ length: k + m }, (_, i) => i);
+          const rebuilt = await codec.reconstruct(shards, wanted);
+          rebuilt.forEach((s, i) => {
+            expect(Buffer.compare(s, all[i])).to.equal(0, `shard ${i} of RS(${k},${m}) with ${lost} lost`);
+          });
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+
+  it('fails with NotEnoughShardsError when m + 1 or more shards are lost (property)', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        codeWithLoss(
+          (m) => m + 1,
+          (m) => m + 1,
+        ).filter(({ k, m, lost }) => lost.length <= k + m),
+        async ({ k, m, shardSize, lost }) => {
+          const codec = createCodec({ dataShards: k, parityShards: m });
+          const data = Array.from({ length: k }, () => randomBytes(shardSize));
+          const all = [...data, ...(await codec.encode(data))];
+          const shards = all.map((s, i) => (lost.includes(i) ? undefined : s));
+          const err = await codec.reconstruct(shards, [0]).catch((e: unknown) => e);
+          expect(err).to.be.instanceOf(NotEnoughShardsError);
+          expect((err as NotEnoughShardsError).present).to.equal(k + m - lost.length);
+        },
+      ),
+      { numRuns: 30 },
+    );
+  });
+
+  it('leaves the caller’s shards untouched and returns present shards as they are', async () => {
+    const codec = createCodec({ dataShards: 4, parityShards: 2 });
+    const data = Array.from({ length: 4 }, () => randomBytes(16));
+    const copies = data.map((d) => Buffer.from(d));
+    const parity = await codec.encode(data);
+    const [d1, d0] = await codec.reconstruct([undefined, data[1], data[2], data[3], parity[0], undefined], [1, 0]);
+    expect(d1).to.equal(data[1]);
+    expect(Buffer.compare(d0, copies[0])).to.equal(0);
+    data.forEach((d, i) => {
+      expect(Buffer.compare(d, copies[i])).to.equal(0);
+    });
+  });
+
+  it('refuses shards whose length is not a common multiple of 8, and out-of-range codes', async () => {
+    const codec = createCodec({ dataShards: 2, parityShards: 1 });
+    await expect(codec.encode([randomBytes(12), randomBytes(12)])).to.be.rejectedWith(InvalidInputError);
+    await expect(codec.encode([randomBytes(16), randomBytes(8)])).to.be.rejectedWith(InvalidInputError);
+    await expect(codec.encode([randomBytes(16)])).to.be.rejectedWith(InvalidInputError);
+    expect(() => createCodec({ dataShards: 0, parityShards: 2 })).to.throw(InvalidInputError);
+    expect(() => createCodec({ dataShards: 4, parityShards: MAX_PARITY_SHARDS + 1 })).to.throw(InvalidInputError);
+  });
+});
