@@ -5,6 +5,7 @@ import { downloadCommand } from './commands/download';
 import { lsCommand } from './commands/ls';
 import { nodeCommand } from './commands/node';
 import { peersCommand } from './commands/peers';
+import { statusCommand } from './commands/status';
 import { uploadCommand } from './commands/upload';
 import { UsageError } from './errors';
 
@@ -31,6 +32,7 @@ const COMMANDS: Record<string, { run: Command; summary: string }> = {
   download: { run: downloadCommand, summary: 'download HANDLE -o PATH' },
   ls: { run: lsCommand, summary: 'your uploads and their handles [--json]' },
   peers: { run: peersCommand, summary: 'active peers from the chain with live status [--json]' },
+  status: { run: statusCommand, summary: 'status HANDLE [--json]: redundancy health per column and stripe, from the chain and the holders' },
 };
 
 /**

@@ -112,6 +112,7 @@ export {
   UPTIME_WEIGHT,
 } from './placement-score';
 export type { OnProgress, Progress } from './progress';
+export { readManifest } from './read-manifest';
 export {
   checkRedundancy,
   chooseRedundancy,

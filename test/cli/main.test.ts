@@ -68,6 +68,35 @@ describe('the dhost command', () => {
       expect(result.size).to.equal(1000);
     });
 
+    it('reports a file’s redundancy health with status --json, and a stopped holder lowers it', async () => {
+      const input = path.join(work, 'health.bin');
+      fs.writeFileSync(input, randomBytes(70_000));
+      const up = await run(['upload', input, '--chunk-size', '16KiB', '--json']);
+      expect(up.code, up.stderr).to.equal(0);
+      const { handle, columns } = JSON.parse(up.stdout) as { handle: string; columns: { column: number; operator: string }[] };
+      type Health = { columns: number; dataColumns: number; stripes: number; minHealthy: number; perColumn: { column: number; state: string }[] };
+      const healthy = await run(['status', handle, '--json']);
+      expect(healthy.code, healthy.stderr).to.equal(0);
+      const before = JSON.parse(healthy.stdout) as Health;
+      expect(before).to.deep.include({ columns: columns.length, dataColumns: 1, stripes: 5, minHealthy: columns.length });
+      expect(before.perColumn.every((c) => c.state === 'healthy')).to.equal(true);
+
+      const holder = net.peers.find((p) => p.address.toLowerCase() === columns[0].operator.toLowerCase());
+      if (!holder) throw new Error('no holder of column 0');
+      await net.stopPeer(holder.index);
+      try {
+        const degraded = await run(['status', handle, '--json']);
+        expect(degraded.code, degraded.stderr).to.equal(0);
+        const after = JSON.parse(degraded.stdout) as Health;
+        expect(after.minHealthy).to.equal(columns.length - 1);
+        expect(after.perColumn.find((c) => c.column === 0)?.state).to.equal('unreachable');
+        const text = await run(['status', handle]);
+        expect(text.stdout).to.match(new RegExp(`health +${columns.length - 1} of ${columns.length} columns intact`));
+      } finally {
+        await net.restartPeer(holder.index);
+      }
+    });
+
     it('lists the active peers with live status', async () => {
       const res = await run(['peers', '--json']);
       expect(res.code, res.stderr).to.equal(0);

@@ -1,0 +1,64 @@
+import { type FileHealth, parseHandle, readFileHealth, readManifest, redundancyOf, shardHashesOf } from '../../client';
+import { isPublicEndpoint } from '../../client/endpoint-policy';
+import { COMMON_OPTIONS, parseCommandArgs } from '../args';
+import { UsageError } from '../errors';
+import type { CommandIo } from '../main';
+import { connect, resolveSettings } from '../settings';
+import { publicEndpointsOnly } from '../user-context';
+
+/**
+ * `dhost status HANDLE [--json]`: a file's redundancy health, read from the chain (its deal's
+ * slots and their peers) and from each holder (which shards it lists, checked against the hashes
+ * in the file's manifest): per column its state, and per stripe how many intact columns it has.
+ * The JSON has at least `columns` (k+m, or the replica count), `dataColumns` (k; 1 under
+ * replication) and `minHealthy` (the intact columns of the weakest stripe: the file reads back
+ * while it is ≥ dataColumns, and repair restores it to `columns`).
+ *
+ * @example
+ * dhost status 'dhost://0x3f…#k3y…' --json
+ */
+export async function statusCommand(io: CommandIo, args: string[]): Promise<number> {
+  const { values, positionals } = parseCommandArgs(args, COMMON_OPTIONS);
+  if (positionals.length !== 1) throw new UsageError('status needs exactly one HANDLE argument (dhost://…#…)');
+  const { fileId, fileKey } = parseHandle(positionals[0]);
+  const settings = resolveSettings(values, io.env);
+  const { publicClient, deployment, chainId } = await connect(settings);
+  const market = deployment.contracts.Marketplace;
+  const registry = deployment.contracts.PeerRegistry;
+  const endpointAllowed = publicEndpointsOnly(chainId, io.env) ? isPublicEndpoint : undefined;
+  const { manifest } = await readManifest({ publicClient }, { market, registry, fileId, fileKey, endpointAllowed, signal: io.signal });
+  const redundancy = redundancyOf(manifest);
+  const erasure = redundancy.scheme === 'rs';
+  const stripes = 'stripeCount' in manifest ? manifest.stripeCount : manifest.chunkCount;
+  const hashes = manifest.columns.map((c) => Buffer.from(shardHashesOf(manifest, c.column)));
+  const health: FileHealth = await readFileHealth(
+    { publicClient },
+    {
+      market,
+      registry,
+      fileId,
+      dataColumns: erasure ? redundancy.dataShards : 1,
+      stripes,
+      expectedSha256: (column, stripe) => hashes[column]?.subarray(stripe * 32, stripe * 32 + 32).toString('hex') ?? '',
+      endpointAllowed,
+      signal: io.signal,
+    },
+  );
+  if (values.json) {
+    io.stdout.write(`${JSON.stringify({ fileId, name: manifest.name, size: manifest.size, redundancy, ...health })}\n`);
+    return 0;
+  }
+  const verdict =
+    health.minHealthy >= health.columns ? 'healthy' : health.minHealthy >= health.dataColumns ? 'degraded (repair restores it)' : 'NOT RECOVERABLE';
+  io.stdout.write(
+    [
+      `${manifest.name} (${manifest.size} bytes), ${erasure ? `RS(${redundancy.dataShards},${redundancy.parityShards})` : `${health.columns} replicas`}`,
+      `health          ${health.minHealthy} of ${health.columns} columns intact in the weakest stripe (${health.dataColumns} needed): ${verdict}`,
+      ...health.perColumn.map(
+        (c) => `  column ${String(c.column).padStart(2)}  ${c.state.padEnd(11)} ${c.stripesHeld}/${health.stripes} stripes  ${c.endpoint ?? ''}`,
+      ),
+      '',
+    ].join('\n'),
+  );
+  return 0;
+}
