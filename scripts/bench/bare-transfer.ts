@@ -14,7 +14,10 @@ export interface BareTarget {
 /**
  * The benchmark's baseline: the file's bytes cut in chunks and sent with signed PUTs to `targets`
  * (one column per target, `inFlight` chunks at a time per column), then read back with GETs into
- * an output file — the
+ * an output file. Replication (no `dataColumns`): every chunk to every column, read back round
+ * robin. Striped (`dataColumns` = k < targets): chunk i to column i mod k at index ⌊i/k⌋, and per
+ * stripe one chunk-sized body to each of the other (parity) columns — the bytes an RS(k, n−k)
+ * upload sends, without the coding — read back from the data columns. The
  * same HTTP, signing and node work as the pipeline, but no encryption, manifest or reconstruction.
  *
  * @example
@@ -22,7 +25,16 @@ export interface BareTarget {
  */
 export async function bareTransfer(
   deps: { account: LocalAccount; chainId: number },
-  params: { file: string; out: string; fileId: Hex; targets: BareTarget[]; chunkSize: number; inFlight: number; columnHeaders?: Record<string, string>[] },
+  params: {
+    file: string;
+    out: string;
+    fileId: Hex;
+    targets: BareTarget[];
+    chunkSize: number;
+    inFlight: number;
+    columnHeaders?: Record<string, string>[];
+    dataColumns?: number;
+  },
 ): Promise<{ uploadSeconds: number; downloadSeconds: number; bytes: number; downloadCpuSeconds: number }> {
   const size = fs.statSync(params.file).size;
   const chunks = Math.ceil(size / params.chunkSize);
@@ -50,12 +62,17 @@ export async function bareTransfer(
     if (!res.ok) throw new Error(`bare PUT ${res.status}: ${await res.text()}`);
     await res.arrayBuffer();
   };
-  const get = async (column: number, index: number) => {
+  const k = params.dataColumns ?? 0;
+  const striped = k > 0 && k < params.targets.length;
+  /** Where chunk i lives: its own index in every column (replication), or column i mod k at ⌊i/k⌋ (striped). */
+  const homeOf = (i: number, replica = 0) => (striped ? { column: i % k, index: Math.floor(i / k) } : { column: replica, index: i });
+  const get = async (i: number) => {
+    const { column, index } = homeOf(i, i % params.targets.length);
     const target = params.targets[column];
     const res = await fetch(`${target.url}${shardPath({ slotId: slotIdOf(fileId, column), index })}`);
     if (!res.ok) throw new Error(`bare GET ${res.status}`);
     const body = Buffer.from(await res.arrayBuffer());
-    const expected = Math.min(params.chunkSize, size - index * params.chunkSize);
+    const expected = Math.min(params.chunkSize, size - i * params.chunkSize);
     if (body.length !== expected)
       throw new Error(
         `bare GET of chunk ${index} from column ${column}: ${body.length} bytes, expected ${expected} (content-length ${res.headers.get('content-length')})`,
@@ -70,7 +87,13 @@ export async function bareTransfer(
       const i = next++;
       if (i >= chunks) return;
       const body = readChunk(i);
-      await Promise.all(params.targets.map((_, c) => put(c, i, body)));
+      if (!striped) {
+        await Promise.all(params.targets.map((_, c) => put(c, i, body)));
+        continue;
+      }
+      const home = homeOf(i);
+      const parity = home.column === 0 ? params.targets.slice(k).map((_, p) => put(k + p, home.index, body)) : [];
+      await Promise.all([put(home.column, home.index, body), ...parity]);
     }
   };
   await Promise.all(Array.from({ length: params.inFlight }, worker));
@@ -85,7 +108,7 @@ export async function bareTransfer(
     for (;;) {
       const i = nextGet++;
       if (i >= chunks) return;
-      const body = await get(i % params.targets.length, i);
+      const body = await get(i);
       await new Promise<void>((resolve, reject) => fs.write(outFd, body, 0, body.length, i * params.chunkSize, (err) => (err ? reject(err) : resolve())));
       received += body.length;
     }

@@ -2,7 +2,7 @@
  * `npm run bench`: throughput and memory of the upload/download pipeline against a bare-transport
  * baseline, over real peer-node processes on a real local chain. Writes bench/results/latest.json.
  *
- * Environment: BENCH_BYTES (default 256 MiB), BENCH_NODES (6), BENCH_REPLICAS (3).
+ * Environment: BENCH_BYTES (default 256 MiB), BENCH_NODES (6), BENCH_SCHEMES (`replicate:3,rs:4+2`), BENCH_ROUNDS (3).
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { randomFillSync } from 'node:crypto';
@@ -62,7 +62,7 @@ async function main(): Promise<void> {
   const root = packageRoot();
   const fileBytes = Number(process.env.BENCH_BYTES ?? 256 * MiB);
   const nodeCount = Number(process.env.BENCH_NODES ?? 6);
-  const replicas = Number(process.env.BENCH_REPLICAS ?? 3);
+  const schemes = (process.env.BENCH_SCHEMES ?? 'replicate:3,rs:4+2').split(',').map((x) => x.trim());
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'dhost-bench-'));
   const children: NodeProcess[] = [];
   let chainChild: import('node:child_process').ChildProcess | undefined;
@@ -108,59 +108,67 @@ async function main(): Promise<void> {
         tokens: 1_000_000n * 10n ** 18n,
       },
     );
-    const common = { rpcUrl: chain.rpcUrl, deploymentFile, privateKey: userKey, replicas, targets: children.map((c) => ({ url: c.url, address: c.address })) };
-    process.stderr.write(`bench: ${fileBytes / MiB} MiB, ${nodeCount} nodes, ${replicas} replicas\n`);
+    const common = { rpcUrl: chain.rpcUrl, deploymentFile, privateKey: userKey, targets: children.map((c) => ({ url: c.url, address: c.address })) };
+    process.stderr.write(`bench: ${fileBytes / MiB} MiB, ${nodeCount} nodes, schemes ${schemes.join(', ')}\n`);
     // Rounds alternate baseline and pipeline so that both see the same machine load; medians are
     // reported (two cores are shared by the client, six nodes and the chain, so single runs vary).
     const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
-    const baselines: Awaited<ReturnType<typeof runWorker>>[] = [];
-    const pipelines: Awaited<ReturnType<typeof runWorker>>[] = [];
-    let intact = true;
-    for (let r = 0; r < rounds; r++) {
-      baselines.push(await runWorker(root, { ...common, mode: 'baseline', file, out: path.join(work, 'baseline.out') }));
-      pipelines.push(await runWorker(root, { ...common, mode: 'pipeline', file, out: path.join(work, 'output.bin') }));
-      intact &&= filesEqual(file, path.join(work, 'output.bin')) && filesEqual(file, path.join(work, 'baseline.out'));
-      fs.rmSync(path.join(work, 'output.bin'), { force: true });
-      process.stderr.write(`bench: round ${r + 1}/${rounds} done\n`);
-    }
     const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
     const mbps = (bytes: number, s: number) => Math.round((bytes / 1e6 / s) * 10) / 10;
-    const pick = (runs: typeof pipelines, key: string) => median(runs.map((x) => Number(x[key])));
-    const up = pick(pipelines, 'uploadSeconds');
-    const down = pick(pipelines, 'downloadSeconds');
-    const baseUp = pick(baselines, 'uploadSeconds');
-    const baseDown = pick(baselines, 'downloadSeconds');
+    let intact = true;
+    const rows: Record<string, unknown>[] = [];
+    for (const redundancy of schemes) {
+      const baselines: Awaited<ReturnType<typeof runWorker>>[] = [];
+      const pipelines: Awaited<ReturnType<typeof runWorker>>[] = [];
+      for (let r = 0; r < rounds; r++) {
+        baselines.push(await runWorker(root, { ...common, redundancy, mode: 'baseline', file, out: path.join(work, 'baseline.out') }));
+        pipelines.push(await runWorker(root, { ...common, redundancy, mode: 'pipeline', file, out: path.join(work, 'output.bin') }));
+        intact &&= filesEqual(file, path.join(work, 'output.bin')) && filesEqual(file, path.join(work, 'baseline.out'));
+        fs.rmSync(path.join(work, 'output.bin'), { force: true });
+        process.stderr.write(`bench: ${redundancy} round ${r + 1}/${rounds} done\n`);
+      }
+      const pick = (runs: typeof pipelines, key: string) => median(runs.map((x) => Number(x[key])));
+      const up = pick(pipelines, 'uploadSeconds');
+      const down = pick(pipelines, 'downloadSeconds');
+      const baseUp = pick(baselines, 'uploadSeconds');
+      const baseDown = pick(baselines, 'downloadSeconds');
+      rows.push({
+        redundancy,
+        uploadMBps: mbps(fileBytes, up),
+        downloadMBps: mbps(fileBytes, down),
+        baselineUploadMBps: mbps(fileBytes, baseUp),
+        baselineDownloadMBps: mbps(fileBytes, baseDown),
+        uploadVsBaseline: Math.round((baseUp / up) * 100) / 100,
+        uploadStreamMBps: mbps(fileBytes, pick(pipelines, 'streamSeconds')),
+        uploadStreamVsBaseline: Math.round((baseUp / pick(pipelines, 'streamSeconds')) * 100) / 100,
+        downloadVsBaseline: Math.round((baseDown / down) * 100) / 100,
+        bytesSent: pick(pipelines, 'bytesSent'),
+        baselineBytesSent: pick(baselines, 'bytesSent'),
+        perRound: pipelines.map((p, i) => ({
+          uploadMBps: mbps(fileBytes, Number(p.uploadSeconds)),
+          downloadMBps: mbps(fileBytes, Number(p.downloadSeconds)),
+          baselineUploadMBps: mbps(fileBytes, Number(baselines[i].uploadSeconds)),
+          baselineDownloadMBps: mbps(fileBytes, Number(baselines[i].downloadSeconds)),
+        })),
+        clientPeakRssMB: Math.max(...pipelines.map((p) => Number(p.peakRssMB))),
+        clientIdleRssMB: pick(pipelines, 'idleRssMB'),
+        clientMemoryAtPeak: { upload: pipelines[0].uploadMemory, download: pipelines[0].downloadMemory },
+        baselineClientPeakRssMB: Math.max(...baselines.map((b) => Number(b.peakRssMB))),
+        clientDownloadCpuSeconds: pick(pipelines, 'downloadCpuSeconds'),
+        baselineDownloadCpuSeconds: pick(baselines, 'downloadCpuSeconds'),
+      });
+    }
     const result = {
       date: new Date().toISOString(),
       machine: { cpus: os.cpus().length, node: process.version },
       fileBytes,
       nodes: nodeCount,
-      replicas,
       chunkBytes: MiB,
       rounds,
-      uploadMBps: mbps(fileBytes, up),
-      downloadMBps: mbps(fileBytes, down),
-      baselineUploadMBps: mbps(fileBytes, baseUp),
-      baselineDownloadMBps: mbps(fileBytes, baseDown),
-      uploadVsBaseline: Math.round((baseUp / up) * 100) / 100,
-      uploadStreamMBps: mbps(fileBytes, pick(pipelines, 'streamSeconds')),
-      uploadStreamVsBaseline: Math.round((baseUp / pick(pipelines, 'streamSeconds')) * 100) / 100,
-      downloadVsBaseline: Math.round((baseDown / down) * 100) / 100,
-      perRound: pipelines.map((p, i) => ({
-        uploadMBps: mbps(fileBytes, Number(p.uploadSeconds)),
-        downloadMBps: mbps(fileBytes, Number(p.downloadSeconds)),
-        baselineUploadMBps: mbps(fileBytes, Number(baselines[i].uploadSeconds)),
-        baselineDownloadMBps: mbps(fileBytes, Number(baselines[i].downloadSeconds)),
-      })),
-      clientPeakRssMB: Math.max(...pipelines.map((p) => Number(p.peakRssMB))),
-      clientIdleRssMB: pick(pipelines, 'idleRssMB'),
-      clientMemoryAtPeak: { upload: pipelines[0].uploadMemory, download: pipelines[0].downloadMemory },
-      baselineClientPeakRssMB: Math.max(...baselines.map((b) => Number(b.peakRssMB))),
-      clientDownloadCpuSeconds: pick(pipelines, 'downloadCpuSeconds'),
-      baselineDownloadCpuSeconds: pick(baselines, 'downloadCpuSeconds'),
+      schemes: rows,
       nodePeakRssMB: Math.max(...children.map((c) => peakRssMB(c.child.pid ?? 0) ?? 0)),
       downloadIntact: intact,
-      note: 'MB/s are of file bytes (10^6 B/s), medians over the rounds; upload writes every byte to `replicas` nodes. upload* counts the whole upload (placement, opening the deal, streaming, manifest, root commit, waiting for the fills); uploadStream* only the streaming of the data. Baseline: the same bytes with signed PUT/GET (under an open deal, opened outside the timing) to the same nodes at the same concurrency, written to a file, no encryption.',
+      note: 'MB/s are of file bytes (10^6 B/s), medians over the rounds; bytesSent counts every byte put on the wire (replicas × file, or n/k × file plus padding and manifests under RS). upload* counts the whole upload (placement, opening the deal, streaming, manifest, root commit, waiting for the fills); uploadStream* only the streaming of the data. Baseline: the same layout of bytes (every chunk to every replica, or striped over k data columns plus parity-sized bodies to the m others) with signed PUT/GET (under an open deal, opened outside the timing) to the same nodes at the same concurrency, written to a file, no encryption or coding.',
     };
     const outDir = path.join(root, 'bench', 'results');
     fs.mkdirSync(outDir, { recursive: true });

@@ -1,7 +1,18 @@
 import fs from 'node:fs';
 import { createWalletClient, http } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
-import { chainPeerSource, downloadToFile, fileSource, masterFromPrivateKey, openDeal, quoteDeal, signAssignment, upload } from '../../client';
+import {
+  chainPeerSource,
+  columnCountOf,
+  downloadToFile,
+  fileSource,
+  masterFromPrivateKey,
+  openDeal,
+  parseRedundancy,
+  quoteDeal,
+  signAssignment,
+  upload,
+} from '../../client';
 import { connectChain } from '../../protocol/chain/connect';
 import { loadDeployment } from '../../protocol/chain/deployment';
 import { ASSIGNMENT_HEADER } from '../../protocol/chain/market';
@@ -18,7 +29,8 @@ interface WorkerTask {
   rpcUrl: string;
   deploymentFile: string;
   privateKey: `0x${string}`;
-  replicas: number;
+  /** `replicate:N` or `rs:K+M`. */
+  redundancy: string;
   targets: { url: string; address: `0x${string}` }[];
 }
 
@@ -49,7 +61,9 @@ async function run(task: WorkerTask): Promise<Record<string, unknown>> {
     // The nodes take writes only for an open deal with an assignment: open one for the raw bytes
     // (outside the timed part) and send its assignment with every PUT.
     const fileId = randomFileId();
-    const targets = task.targets.slice(0, task.replicas);
+    const redundancy = parseRedundancy(task.redundancy);
+    const targets = task.targets.slice(0, columnCountOf(redundancy));
+    const dataColumns = redundancy.scheme === 'rs' ? redundancy.dataShards : undefined;
     const size = fs.statSync(task.file).size;
     const quote = quoteDeal({ peers: targets.map(() => ({ pricePerGiBEpoch: 10n ** 15n })), bytesPerSlot: BigInt(size), durationEpochs: 2 });
     await openDeal({ publicClient, walletClient, chainId: chain.id, market, token }, { dealId: fileId, quote });
@@ -62,9 +76,21 @@ async function run(task: WorkerTask): Promise<Record<string, unknown>> {
     );
     const r = await bareTransfer(
       { account, chainId: chain.id },
-      { file: task.file, out: task.out, fileId, targets, chunkSize: defaults.chunkSize, inFlight: defaults.shardsInFlightPerColumn, columnHeaders },
+      {
+        file: task.file,
+        out: task.out,
+        fileId,
+        targets,
+        chunkSize: defaults.chunkSize,
+        inFlight: defaults.shardsInFlightPerColumn,
+        columnHeaders,
+        dataColumns,
+      },
     );
-    return { ...r, peakRssMB: peakRssMB('self') };
+    const chunks = Math.ceil(size / defaults.chunkSize);
+    const bytesSent =
+      dataColumns === undefined ? size * targets.length : size + (targets.length - dataColumns) * Math.ceil(chunks / dataColumns) * defaults.chunkSize;
+    return { ...r, bytesSent, peakRssMB: peakRssMB('self') };
   }
   const peers = chainPeerSource({ publicClient, registry: deployment.contracts.PeerRegistry });
   const idle = process.memoryUsage().rss;
@@ -76,7 +102,7 @@ async function run(task: WorkerTask): Promise<Record<string, unknown>> {
     {
       source: await fileSource(task.file),
       name: 'bench.bin',
-      replicas: task.replicas,
+      redundancy: parseRedundancy(task.redundancy),
       onProgress: (p) => {
         if (p.phase === 'upload' && p.bytes === p.totalBytes && streamedAt === undefined) streamedAt = performance.now();
       },
@@ -93,7 +119,10 @@ async function run(task: WorkerTask): Promise<Record<string, unknown>> {
   const t2 = performance.now();
   const downloadMemory = downMem.stop();
   const cpu1 = process.cpuUsage(cpu0);
+  // Bytes on the wire: every column's shards and manifest copy (columns are equal in length; 512-byte segments).
+  const bytesSent = result.columns.length * (result.deal?.segmentCount ?? 0) * 512;
   return {
+    bytesSent,
     uploadSeconds: (t1 - t0) / 1000,
     // From the first byte to the last byte handed to the peers, before the manifest, the root commit and the fills.
     streamSeconds: ((streamedAt ?? t1) - t0) / 1000,
