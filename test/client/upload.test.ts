@@ -208,9 +208,12 @@ describe('upload and download without a deal (transport behaviour)', () => {
 
       for (const p of peers) p.mode.failPutsAfter = undefined;
       peers[0].mode.failPutsAfter = 0;
-      peers[0].mode.freeBytes = 1e12; // ranked first, so it is chosen and then fails
+      // A thousand times the others' free space (in its record and its status): its placement weight
+      // is ~3·10⁴ times theirs, so it is among the three chosen (all but ~10⁻¹³ of draws) and then fails.
+      peers[0].mode.freeBytes = 1e12;
+      const roomy = staticPeerSource(peers.map((p, i) => (i === 0 ? { ...p.record, capacity: 10n ** 12n } : p.record)));
       const moved = await upload(
-        { account, chainId: CHAIN_ID, master, peers: source },
+        { account, chainId: CHAIN_ID, master, peers: roomy },
         { source: bytesSource(bytes), name: 'x', replicas: 3, chunkSize: CHUNK },
       );
       expect(moved.moves).to.have.length(1);
@@ -224,9 +227,11 @@ describe('upload and download without a deal (transport behaviour)', () => {
     });
 
     it('refuses to re-send a column when the source changed since it was first read', async () => {
-      const source = await fleet(4);
+      await fleet(4);
       peers[0].mode.failPutsAfter = 2;
+      // Roomiest by far (record and status), so it is chosen (as above) and fails after two shards.
       peers[0].mode.freeBytes = 1e12;
+      const source = staticPeerSource(peers.map((p, i) => (i === 0 ? { ...p.record, capacity: 10n ** 12n } : p.record)));
       let opened = 0;
       const changing: FileSource = {
         size: 4 * CHUNK,
