@@ -5,6 +5,7 @@ import { downloadCommand } from './commands/download';
 import { lsCommand } from './commands/ls';
 import { nodeCommand } from './commands/node';
 import { peersCommand } from './commands/peers';
+import { repairCommand } from './commands/repair';
 import { statusCommand } from './commands/status';
 import { uploadCommand } from './commands/upload';
 import { UsageError } from './errors';
@@ -32,6 +33,10 @@ const COMMANDS: Record<string, { run: Command; summary: string }> = {
   download: { run: downloadCommand, summary: 'download HANDLE -o PATH' },
   ls: { run: lsCommand, summary: 'your uploads and their handles [--json]' },
   peers: { run: peersCommand, summary: 'active peers from the chain with live status [--json]' },
+  repair: {
+    run: repairCommand,
+    summary: 'repair HANDLE|FILEID [--threshold N] [--json]: rebuild lost columns on new peers; `repair --watch [--interval S]` for every file in the keystore',
+  },
   status: { run: statusCommand, summary: 'status HANDLE [--json]: redundancy health per column and stripe, from the chain and the holders' },
 };
 
