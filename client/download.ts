@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Address } from 'viem';
-import { MANIFEST_INDEX } from '../protocol/column';
+import type { MANIFEST_INDEX, ShardIndex } from '../protocol/column';
 import { defaults } from '../protocol/config';
 import { type FileId, slotIdOf } from '../protocol/ids';
 import { decryptChunk, TAG_BYTES } from './cipher';
@@ -9,7 +9,7 @@ import { readChainHolders } from './deal/read-holders';
 import { isPublicEndpoint } from './endpoint-policy';
 import { createCodec } from './erasure';
 import { ChunksLostError, type ColumnFailure, IntegrityError, ManifestError, NoColumnsFoundError, StripesLostError } from './errors';
-import { parseHandle } from './handle';
+import { parseAnyHandle } from './handle';
 import { deriveChunkKey, deriveErasureChunkKey } from './keys';
 import { decryptManifest, ERASURE_MANIFEST_VERSION, type ErasureManifest, type Manifest, shardHashesOf } from './manifest';
 import type { PeerExperienceLog } from './peer-experience';
@@ -90,28 +90,55 @@ function message(err: unknown): string {
  * few stripes ahead. Fewer than k columns for a stripe: `StripesLostError` listing the
  * unrecoverable stripes (the failed ones ahead, and every later stripe fewer than k peers list).
  *
+ * A file in a batch (docs/batches.md; handle `dhost://<deal id>/<file id>?m=…&o=…#<key>`) is read the
+ * same way from its deal's columns: its manifest at the handle's manifest index, its stripes (chunks
+ * under replication) from the handle's first shard index on. Another file's manifest does not
+ * decrypt under this file's key (`ManifestError`).
+ *
  * @example
  * for await (const piece of download({ peers }, { handle: 'dhost://3f…#q1…' })) process.stdout.write(piece);
  */
 export async function* download(deps: DownloadDeps, params: DownloadParams): AsyncIterable<Uint8Array> {
-  const { fileId, fileKey } = parseHandle(params.handle);
+  const { fileId, fileKey, dealId, manifestIndex, firstShard } = parseAnyHandle(params.handle);
   const window = Math.max(1, params.window ?? 4);
   const stop = new AbortController();
   const signal = params.signal ? AbortSignal.any([params.signal, stop.signal]) : stop.signal;
   try {
     const { holders, asked, answered } = await findHolders(deps, {
-      fileId,
+      fileId: dealId,
       timeoutMs: params.holdingsTimeoutMs,
       publicEndpointsOnly: params.publicEndpointsOnly,
       signal,
     });
     if (holders.size === 0) {
-      throw new NoColumnsFoundError(`no active peer holds file ${fileId} (${answered} of ${asked} peers answered)`, { details: { fileId, asked, answered } });
+      throw new NoColumnsFoundError(`no active peer holds file ${fileId} (${answered} of ${asked} peers answered)`, {
+        details: { fileId, dealId, asked, answered },
+      });
     }
-    const manifest = await fetchManifest(deps, { fileId, fileKey, holders, timeoutMs: params.timeoutMs, signal, onProgress: params.onProgress });
+    const manifest = await fetchManifest(deps, {
+      fileId,
+      dealId,
+      manifestIndex,
+      fileKey,
+      holders,
+      timeoutMs: params.timeoutMs,
+      signal,
+      onProgress: params.onProgress,
+    });
     params.onManifest?.(manifest);
     if (manifest.version === ERASURE_MANIFEST_VERSION) {
-      yield* erasurePieces(deps, { fileId, fileKey, manifest, holders, window, timeoutMs: params.timeoutMs, signal, onProgress: params.onProgress });
+      yield* erasurePieces(deps, {
+        fileId,
+        dealId,
+        firstShard,
+        fileKey,
+        manifest,
+        holders,
+        window,
+        timeoutMs: params.timeoutMs,
+        signal,
+        onProgress: params.onProgress,
+      });
       return;
     }
 
@@ -144,7 +171,7 @@ export async function* download(deps: DownloadDeps, params: DownloadParams): Asy
         const columnHolders = holders.get(column) ?? [];
         if (columnHolders.length === 0) reasons.push('no peer holds this column');
         for (const holder of columnHolders) {
-          const listed = holder.shards.get(index);
+          const listed = holder.shards.get(firstShard + index);
           if (listed === undefined) {
             reasons.push(`${holder.endpoint}: does not list shard ${index}`);
             continue;
@@ -156,7 +183,7 @@ export async function* download(deps: DownloadDeps, params: DownloadParams): Asy
           try {
             const shard = await getShard(
               { request: deps.request },
-              { endpoint: holder.endpoint, fileId, column, index, maxBytes: shardBytes, timeoutMs: params.timeoutMs, signal },
+              { endpoint: holder.endpoint, fileId: dealId, column, index: firstShard + index, maxBytes: shardBytes, timeoutMs: params.timeoutMs, signal },
             );
             const got = createHash('sha256').update(shard).digest('hex');
             if (shard.length !== shardBytes || got !== expected) {
@@ -180,7 +207,7 @@ export async function* download(deps: DownloadDeps, params: DownloadParams): Asy
     const unlisted = (from: number): number[] => {
       const out: number[] = [];
       for (let i = from; i < manifest.chunkCount; i++) {
-        const listed = hashes.some(({ column }) => (holders.get(column) ?? []).some((h) => h.shards.get(i) === expectedHash(column, i)));
+        const listed = hashes.some(({ column }) => (holders.get(column) ?? []).some((h) => h.shards.get(firstShard + i) === expectedHash(column, i)));
         if (!listed) out.push(i);
       }
       return out;
@@ -231,6 +258,9 @@ async function* erasurePieces(
   deps: DownloadDeps,
   params: {
     fileId: FileId;
+    /** The deal whose columns hold the file, and the index of its first stripe there. */
+    dealId: FileId;
+    firstShard: number;
     fileKey: Uint8Array;
     manifest: ErasureManifest;
     holders: Map<number, Holder[]>;
@@ -240,7 +270,7 @@ async function* erasurePieces(
     onProgress?: OnProgress;
   },
 ): AsyncIterable<Uint8Array> {
-  const { fileId, manifest, holders, signal } = params;
+  const { fileId, dealId, firstShard, manifest, holders, signal } = params;
   const { dataShards: k, parityShards: m } = manifest.redundancy;
   const n = k + m;
   const codec = createCodec({ dataShards: k, parityShards: m });
@@ -259,7 +289,7 @@ async function* erasurePieces(
     const columnHolders = holders.get(column) ?? [];
     if (columnHolders.length === 0) reasons.push('no peer holds this column');
     for (const holder of columnHolders) {
-      const listed = holder.shards.get(stripe);
+      const listed = holder.shards.get(firstShard + stripe);
       if (listed !== expected) {
         reasons.push(`${holder.endpoint}: ${listed === undefined ? 'does not list' : 'lists another hash for'} shard ${stripe}`);
         continue;
@@ -267,7 +297,15 @@ async function* erasurePieces(
       try {
         const shard = await getShard(
           { request: deps.request },
-          { endpoint: holder.endpoint, fileId, column, index: stripe, maxBytes: manifest.shardSize, timeoutMs: params.timeoutMs, signal: abort },
+          {
+            endpoint: holder.endpoint,
+            fileId: dealId,
+            column,
+            index: firstShard + stripe,
+            maxBytes: manifest.shardSize,
+            timeoutMs: params.timeoutMs,
+            signal: abort,
+          },
         );
         const got = createHash('sha256').update(shard).digest('hex');
         if (shard.length !== manifest.shardSize || got !== expected) {
@@ -360,7 +398,7 @@ async function* erasurePieces(
     const out: number[] = [];
     for (let s = from; s < manifest.stripeCount; s++) {
       let listed = 0;
-      for (let c = 0; c < n; c++) if ((holders.get(c) ?? []).some((h) => h.shards.get(s) === expectedHash(c, s))) listed += 1;
+      for (let c = 0; c < n; c++) if ((holders.get(c) ?? []).some((h) => h.shards.get(firstShard + s) === expectedHash(c, s))) listed += 1;
       if (listed < k) out.push(s);
     }
     return out;
@@ -456,20 +494,29 @@ async function findHolders(
 /** The manifest from the first column (fastest holder first) that gives a valid one. */
 async function fetchManifest(
   deps: DownloadDeps,
-  params: { fileId: FileId; fileKey: Uint8Array; holders: Map<number, Holder[]>; timeoutMs?: number; signal: AbortSignal; onProgress?: OnProgress },
+  params: {
+    fileId: FileId;
+    dealId: FileId;
+    manifestIndex: ShardIndex;
+    fileKey: Uint8Array;
+    holders: Map<number, Holder[]>;
+    timeoutMs?: number;
+    signal: AbortSignal;
+    onProgress?: OnProgress;
+  },
 ): Promise<Manifest> {
   const reasons: string[] = [];
   const columns = [...params.holders.entries()].sort((a, b) => a[1][0].rttMs - b[1][0].rttMs);
   for (const [column, list] of columns) {
     for (const holder of list) {
-      if (!holder.shards.has(MANIFEST_INDEX)) {
+      if (!holder.shards.has(params.manifestIndex)) {
         reasons.push(`column ${column} at ${holder.endpoint}: no manifest listed`);
         continue;
       }
       try {
         const bytes = await getShard(
           { request: deps.request },
-          { endpoint: holder.endpoint, fileId: params.fileId, column, index: MANIFEST_INDEX, timeoutMs: params.timeoutMs, signal: params.signal },
+          { endpoint: holder.endpoint, fileId: params.dealId, column, index: params.manifestIndex, timeoutMs: params.timeoutMs, signal: params.signal },
         );
         const manifest = decryptManifest({ fileKey: params.fileKey, fileId: params.fileId, column, bytes });
         params.onProgress?.({ phase: 'manifest', bytes: bytes.length, totalBytes: bytes.length });

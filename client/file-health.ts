@@ -46,7 +46,7 @@ export interface FileHealth {
 }
 
 /**
- * Reads a file's health: the deal's slots from the chain (`slot(slotIdOf(fileId, c))`), each
+ * Reads a file's health (`fileId`: the deal holding it; `firstStripe` where a batch put it): the deal's slots from the chain (`slot(slotIdOf(fileId, c))`), each
  * holder's registry record (`isActive`, endpoint), then each active holder's holdings
  * (`GET /files/:fileId`), checking that it lists shard index s of every stripe — with the hash the
  * manifest expects when `expectedSha256` is given. A shard counts for its stripe only when all of
@@ -65,6 +65,8 @@ export async function readFileHealth(
     fileId: FileId;
     dataColumns: number;
     stripes: number;
+    /** Shard index of the file's first stripe in its deal's columns (a file in a batch); default 0. */
+    firstStripe?: number;
     /** The hex SHA-256 the manifest lists for `column`'s shard of `stripe`. */
     expectedSha256?: (column: number, stripe: number) => string;
     endpointAllowed?: (endpoint: string) => boolean;
@@ -97,11 +99,14 @@ export async function readFileHealth(
       }
       let stripesHeld = 0;
       const seen = new Uint8Array(p.stripes);
+      const first = p.firstStripe ?? 0;
       for (const shard of shards) {
-        if (shard.index === 'manifest' || shard.index >= p.stripes || seen[shard.index]) continue;
-        if (p.expectedSha256 && p.expectedSha256(column, shard.index) !== shard.sha256) continue;
-        seen[shard.index] = 1;
-        held[shard.index] += 1;
+        if (shard.index === 'manifest') continue;
+        const stripe = shard.index - first;
+        if (stripe < 0 || stripe >= p.stripes || seen[stripe]) continue;
+        if (p.expectedSha256 && p.expectedSha256(column, stripe) !== shard.sha256) continue;
+        seen[stripe] = 1;
+        held[stripe] += 1;
         stripesHeld += 1;
       }
       return { column, state: stripesHeld === p.stripes ? 'healthy' : 'incomplete', operator, endpoint, stripesHeld };

@@ -10,6 +10,8 @@
  * for await (const piece of download({ peers, marketplace: { publicClient, market, registry } }, { handle })) process.stdout.write(piece);
  * const deals = await listDeals({ publicClient, market }, { owner: account.address });
  */
+
+export { BATCH_HEADER_BYTES, BATCH_HEADER_MAGIC, type BatchLayout, decodeBatchHeader, encodeBatchHeader } from './batch/batch-header';
 export { type Chunk, checkChunkSize, chunkCountOf, chunkStream, lastChunkLengthOf } from './chunker';
 export { chunkAssociatedData, chunkNonce, decryptChunk, encryptChunk, FORMAT_VERSION, NONCE_BYTES, TAG_BYTES } from './cipher';
 export { cancelDeal } from './deal/cancel-deal';
@@ -49,7 +51,7 @@ export {
 } from './errors';
 export { type ColumnHealth, type ColumnHealthState, type FileHealth, readFileHealth } from './file-health';
 export { bytesSource, type FileSource, fileSource } from './file-source';
-export { formatHandle, HANDLE_SCHEME, parseHandle } from './handle';
+export { type FileLocation, formatBatchHandle, formatHandle, HANDLE_SCHEME, handleOfUpload, parseAnyHandle, parseHandle } from './handle';
 export {
   deriveChunkKey,
   deriveErasureChunkKey,
@@ -141,3 +143,4 @@ export {
   type UploadResult,
   upload,
 } from './upload';
+export { type BatchFile, type UploadBatchParams, type UploadBatchResult, uploadBatch } from './upload-batch';

@@ -14,6 +14,17 @@ export const uploadEntrySchema = z.object({
   replicas: z.number().int().positive(),
   columns: z.array(z.object({ column: z.number().int().nonnegative(), slotId: z.string(), operator: z.string(), endpoint: z.string() })),
   uploadedAt: z.string(),
+  /**
+   * Only for a file uploaded in a batch (docs/batches.md): the batch's deal id, the shard index of
+   * the file's manifest and of its first stripe, all a handle needs beside the file id and the key.
+   */
+  batch: z
+    .object({
+      dealId: z.string().regex(/^0x[0-9a-f]{64}$/),
+      manifestIndex: z.number().int().nonnegative(),
+      firstShard: z.number().int().nonnegative(),
+    })
+    .optional(),
 });
 /** A recorded upload. */
 export type UploadEntry = z.infer<typeof uploadEntrySchema>;

@@ -1,5 +1,5 @@
 import type { Address } from 'viem';
-import { MANIFEST_INDEX } from '../protocol/column';
+import { MANIFEST_INDEX, type ShardIndex } from '../protocol/column';
 import type { FileId } from '../protocol/ids';
 import type { ChainReader } from './deal/chain-deps';
 import { readChainHolders } from './deal/read-holders';
@@ -25,13 +25,17 @@ export async function readManifest(
     registry: Address;
     fileId: FileId;
     fileKey: Uint8Array;
+    /** The deal holding the file (default: the file id, a file uploaded alone) and where its manifest sits (default `manifest`). */
+    dealId?: FileId;
+    manifestIndex?: ShardIndex;
     endpointAllowed?: (endpoint: string) => boolean;
     timeoutMs?: number;
     signal?: AbortSignal;
   },
 ): Promise<{ manifest: Manifest; holders: { column: number; operator: Address; endpoint: string }[] }> {
-  const holders = await readChainHolders(deps, { market: p.market, registry: p.registry, dealId: p.fileId });
-  if (!holders) throw new DealNotFoundError(`no deal ${p.fileId} on chain`, { details: { dealId: p.fileId } });
+  const dealId = p.dealId ?? p.fileId;
+  const holders = await readChainHolders(deps, { market: p.market, registry: p.registry, dealId });
+  if (!holders) throw new DealNotFoundError(`no deal ${dealId} on chain`, { details: { dealId } });
   const reasons: string[] = [];
   for (const holder of holders) {
     if (p.endpointAllowed && !p.endpointAllowed(holder.endpoint)) {
@@ -41,9 +45,9 @@ export async function readManifest(
     try {
       const bytes = await getShard(deps, {
         endpoint: holder.endpoint,
-        fileId: p.fileId,
+        fileId: dealId,
         column: holder.column,
-        index: MANIFEST_INDEX,
+        index: p.manifestIndex ?? MANIFEST_INDEX,
         timeoutMs: p.timeoutMs,
         signal: p.signal,
       });

@@ -1,24 +1,25 @@
 import { createHash } from 'node:crypto';
 import { type Address, bytesToHex, type Hex, isAddressEqual, type LocalAccount } from 'viem';
 import { ASSIGNMENT_HEADER, readSlot, SLOT_STATE } from '../protocol/chain/market';
-import { MANIFEST_INDEX } from '../protocol/column';
+import { MANIFEST_INDEX, MAX_SHARD_INDEX, type ShardIndex } from '../protocol/column';
 import { defaults } from '../protocol/config';
 import { DhostError, InvalidInputError } from '../protocol/errors';
 import { type FileId, MAX_COLUMNS, randomFileId, type SlotId, slotIdOf } from '../protocol/ids';
 import { createKeccakHasher, dealRootOf, MAX_DEPTH, SegmentTreeBuilder, slotRootProof } from '../protocol/merkle';
 import type { SlotCommit } from '../protocol/wire';
+import { encodeBatchHeader } from './batch/batch-header';
 import { checkChunkSize, chunkCountOf, chunkStream, lastChunkLengthOf } from './chunker';
 import { encryptChunk, TAG_BYTES } from './cipher';
 import { cancelDeal } from './deal/cancel-deal';
 import type { ChainReader, ChainWriter, MarketContracts } from './deal/chain-deps';
 import { commitRoot } from './deal/commit-root';
 import { openDeal } from './deal/open-deal';
-import { bytesPerSlotOf, quoteDeal } from './deal/quote';
+import { bytesPerBatchSlotOf, bytesPerSlotOf, quoteDeal } from './deal/quote';
 import { type SignedAssignment, signAssignment } from './deal/sign-assignment';
 import { createCodec, SHARD_ALIGNMENT } from './erasure';
 import { FileChangedError, NoSparePeerError, NotEnoughPeersError, SlotNotFilledError } from './errors';
 import type { FileSource } from './file-source';
-import { formatHandle } from './handle';
+import { formatBatchHandle, formatHandle } from './handle';
 import { deriveChunkKey, deriveErasureChunkKey, deriveFileKey, KEY_BYTES } from './keys';
 import { ERASURE_MANIFEST_VERSION, encryptManifest, MANIFEST_VERSION, MAX_NAME_LENGTH, type Manifest, manifestBytesBound, stripeCountOf } from './manifest';
 import type { PeerExperienceLog } from './peer-experience';
@@ -146,6 +147,11 @@ export interface UploadParams {
 export const DEFAULT_DEAL_EPOCHS = 30;
 /** Default time a peer has to fill its slot after its assignment, seconds. */
 export const DEFAULT_FILL_TIMEOUT_SECONDS = 600;
+/**
+ * Most files in one batch: every file's manifest is kept in memory until all stripes are sent (a
+ * few hundred bytes per small file), and the node lists a slot's shards in one answer.
+ */
+export const MAX_BATCH_FILES = 10_000;
 
 interface ColumnState {
   column: number;
@@ -161,11 +167,18 @@ interface ColumnState {
   mainEnqueued: number;
   /** The current peer still lacks shards 0..backfillTo-1 (they went to a peer that failed). */
   backfillTo: number;
+  /** Every piece of `tail` is stored at the current peer. */
   manifestDone: boolean;
-  /** The column's segment tree, fed its bytes in index order (shards, then the manifest copy). */
+  /** Pieces of `tail` the current peer has confirmed in this round. */
+  tailStored: number;
+  /** The column's segment tree, fed its bytes in index order (shards, then the tail). */
   tree: SegmentTreeBuilder;
-  /** This column's encrypted manifest copy: made once, so a re-send stores the same bytes. */
-  manifestBytes?: Uint8Array;
+  /**
+   * What follows the shards, in index order, made once so a re-send stores the same bytes: the
+   * file's manifest copy at `manifest` (a file alone), or each file's manifest copy at its index
+   * and the batch header at `manifest` (a batch).
+   */
+  tail?: { index: ShardIndex; bytes: Uint8Array }[];
   /** The owner's assignment of this column to its current peer (with a marketplace). */
   assignment?: Promise<SignedAssignment>;
   /** The generation whose peer confirmed the commit notice (-1 before). */
@@ -254,11 +267,97 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
  * console.log(result.handle, result.deal?.endEpoch);
  */
 export async function upload(deps: UploadDeps, params: UploadParams): Promise<UploadResult> {
-  const { source, name } = params;
+  const { source, name, mediaType, ...rest } = params;
+  const out = await uploadFiles(deps, { ...rest, files: [{ source, name, mediaType }], batch: false });
+  const file = out.files[0];
+  return {
+    fileId: file.fileId,
+    handle: file.handle,
+    name: file.name,
+    size: file.size,
+    chunkCount: file.chunkCount,
+    redundancy: out.redundancy,
+    redundancyReason: out.redundancyReason,
+    replicas: out.replicas,
+    columns: out.columns,
+    moves: out.moves,
+    manifest: file.manifest,
+    deal: out.deal,
+  };
+}
+
+/** One file of `uploadFiles`. */
+export interface UploadFilesEntry {
+  source: FileSource;
+  name: string;
+  /** Default `application/octet-stream`. */
+  mediaType?: string;
+}
+
+/** What `uploadFiles` is asked to do: `upload`'s parameters, with several files. */
+export interface UploadFilesParams extends Omit<UploadParams, 'source' | 'name' | 'mediaType'> {
+  files: UploadFilesEntry[];
+  /**
+   * `false`: exactly one file, stored as `upload` always did (deal id = file id, manifest at the
+   * `manifest` index). `true`: a batch (docs/batches.md): a fresh deal id, the files' stripes one
+   * after another, their manifests after all stripes, the batch header at `manifest`.
+   */
+  batch: boolean;
+}
+
+/** One stored file of `uploadFiles`. */
+export interface UploadedFile {
+  fileId: FileId;
+  handle: string;
+  name: string;
+  size: number;
+  chunkCount: number;
+  /** Shard index of the file's first stripe (first chunk under replication) in every column. */
+  firstShard: number;
+  /** Where every column keeps this file's encrypted manifest. */
+  manifestIndex: ShardIndex;
+  manifest: Manifest;
+}
+
+/** What `uploadFiles` returns: the files, and what they share (redundancy, columns, deal). */
+export interface UploadFilesResult extends Omit<UploadResult, 'fileId' | 'handle' | 'name' | 'size' | 'chunkCount' | 'manifest'> {
+  dealId: FileId;
+  files: UploadedFile[];
+}
+
+interface FilePlan {
+  source: FileSource;
+  name: string;
+  mediaType: string;
+  fileId: FileId;
+  fileKey: Uint8Array;
+  size: number;
+  chunkCount: number;
+  /** Index of the file's first chunk among all chunks of the upload (for the plaintext hashes). */
+  chunkBase: number;
+  /** Shard indices the file takes in every column, and where they start (set once the redundancy is known). */
+  shardCount: number;
+  firstShard: number;
+}
+
+/**
+ * The engine behind `upload` and `uploadBatch`: places the columns once, opens one deal, streams
+ * every file in turn (one file open at a time) into the same columns, stores each file's manifest,
+ * commits one root and waits for the fills. See `upload` for the pipeline and `uploadBatch` for the
+ * batch layout.
+ *
+ * @example
+ * const { dealId, files } = await uploadFiles(deps, { files: [{ source, name: 'a.txt' }], batch: true });
+ */
+export async function uploadFiles(deps: UploadDeps, params: UploadFilesParams): Promise<UploadFilesResult> {
+  const { batch } = params;
   const { marketplace } = deps;
   const chunkSize = params.chunkSize ?? defaults.chunkSize;
   const concurrency = params.concurrency ?? defaults.shardsInFlightPerColumn;
-  const mediaType = params.mediaType ?? 'application/octet-stream';
+  if (params.files.length < 1) throw new InvalidInputError('nothing to upload: give at least one file');
+  if (!batch && params.files.length !== 1) throw new InvalidInputError('a single upload takes exactly one file', { details: { files: params.files.length } });
+  if (params.files.length > MAX_BATCH_FILES)
+    throw new InvalidInputError(`a batch holds at most ${MAX_BATCH_FILES} files`, { details: { files: params.files.length } });
   const epochs = params.epochs ?? DEFAULT_DEAL_EPOCHS;
   const fillTimeoutSeconds = params.fillTimeoutSeconds ?? DEFAULT_FILL_TIMEOUT_SECONDS;
   const pollIntervalMs = params.pollIntervalMs ?? 1000;
@@ -269,8 +368,12 @@ export async function upload(deps: UploadDeps, params: UploadParams): Promise<Up
     throw new InvalidInputError('give either redundancy or replicas, not both', { details: { replicas: params.replicas, redundancy: params.redundancy } });
   if (params.redundancy) checkRedundancy(params.redundancy);
   if (!Number.isInteger(concurrency) || concurrency < 1) throw new InvalidInputError('concurrency must be a positive integer', { details: { concurrency } });
-  if (name.length > MAX_NAME_LENGTH) throw new InvalidInputError(`file name must have at most ${MAX_NAME_LENGTH} characters`);
-  if (mediaType.length < 1 || mediaType.length > 255) throw new InvalidInputError('media type must have 1 to 255 characters');
+  for (const f of params.files) {
+    const mediaType = f.mediaType ?? 'application/octet-stream';
+    if (f.name.length > MAX_NAME_LENGTH)
+      throw new InvalidInputError(`file name must have at most ${MAX_NAME_LENGTH} characters`, { details: { name: f.name.slice(0, 80) } });
+    if (mediaType.length < 1 || mediaType.length > 255) throw new InvalidInputError('media type must have 1 to 255 characters', { details: { name: f.name } });
+  }
   if (deps.master.length !== KEY_BYTES) throw new InvalidInputError(`master secret must be ${KEY_BYTES} bytes`);
   if (!Number.isInteger(fillTimeoutSeconds) || fillTimeoutSeconds < 1) throw new InvalidInputError('fill timeout must be a positive number of seconds');
   if (marketplace && !isAddressEqual(marketplace.walletClient.account.address, deps.account.address)) {
@@ -278,21 +381,48 @@ export async function upload(deps: UploadDeps, params: UploadParams): Promise<Up
       details: { account: deps.account.address, wallet: marketplace.walletClient.account.address },
     });
   }
-  const size = source.size;
-  const chunkCount = chunkCountOf(size, chunkSize);
+  let chunkBase = 0;
+  const files: FilePlan[] = params.files.map((f) => {
+    const fileId = randomFileId();
+    const chunkCount = chunkCountOf(f.source.size, chunkSize);
+    const plan: FilePlan = {
+      source: f.source,
+      name: f.name,
+      mediaType: f.mediaType ?? 'application/octet-stream',
+      fileId,
+      fileKey: deriveFileKey({ master: deps.master, fileId }),
+      size: f.source.size,
+      chunkCount,
+      chunkBase,
+      shardCount: 0,
+      firstShard: 0,
+    };
+    chunkBase += chunkCount;
+    return plan;
+  });
+  const size = files.reduce((n, f) => n + f.size, 0);
+  const chunkCount = chunkBase;
   params.signal?.throwIfAborted();
 
-  const fileId = randomFileId();
-  const fileKey = deriveFileKey({ master: deps.master, fileId });
+  // A file alone: its id is the deal id. A batch: a fresh id of its own, drawn like a file id.
+  const dealId = batch ? randomFileId() : files[0].fileId;
   const shardBytes = chunkSize + TAG_BYTES;
 
-  /** Sizes of one column under a redundancy: shards per column, manifest bound, declared slot bytes. */
+  /** Sizes of one column under a redundancy: shards per column, largest manifest, declared slot bytes. */
   const layoutFor = (r: Redundancy) => {
     if (r.scheme === 'rs' && shardBytes % SHARD_ALIGNMENT !== 0)
       throw new InvalidInputError(`under Reed-Solomon the chunk size must be a multiple of ${SHARD_ALIGNMENT}`, { details: { chunkSize } });
-    const shardCount = r.scheme === 'rs' ? stripeCountOf(chunkCount, r.dataShards) : chunkCount;
-    const manifestBound = manifestBytesBound({ name, mediaType, size, chunkSize, redundancy: r });
-    return { shardCount, manifestBound, bytesPerSlot: bytesPerSlotOf({ name, mediaType, size, chunkSize, redundancy: r }) };
+    const counts = files.map((f) => (r.scheme === 'rs' ? stripeCountOf(f.chunkCount, r.dataShards) : f.chunkCount));
+    const shardCount = counts.reduce((n, c) => n + c, 0);
+    const bounds = files.map((f) => manifestBytesBound({ name: f.name, mediaType: f.mediaType, size: f.size, chunkSize, redundancy: r }));
+    const manifestBound = Math.max(...bounds);
+    if (batch && shardCount + files.length > MAX_SHARD_INDEX + 1)
+      throw new InvalidInputError('the files have more shards than a column can index', { details: { shardCount, files: files.length } });
+    const f0 = files[0];
+    const bytesPerSlot = batch
+      ? bytesPerBatchSlotOf({ shardCount, shardBytes, manifestBounds: bounds })
+      : bytesPerSlotOf({ name: f0.name, mediaType: f0.mediaType, size: f0.size, chunkSize, redundancy: r });
+    return { counts, shardCount, manifestBound, bytesPerSlot };
   };
   const place = (r: Redundancy) => {
     const { shardCount, manifestBound, bytesPerSlot } = layoutFor(r);
@@ -333,14 +463,18 @@ export async function upload(deps: UploadDeps, params: UploadParams): Promise<Up
     }
   }
   const columnCount = columnCountOf(redundancy);
-  const { shardCount, bytesPerSlot } = layoutFor(redundancy);
+  const { counts, shardCount, bytesPerSlot } = layoutFor(redundancy);
+  let nextShard = 0;
+  files.forEach((f, i) => {
+    f.shardCount = counts[i];
+    f.firstShard = nextShard;
+    nextShard += counts[i];
+  });
   const rs = redundancy.scheme === 'rs' ? redundancy : undefined;
   const codec = rs ? createCodec(rs) : undefined;
-  const erasureKey = rs ? deriveErasureChunkKey({ fileKey, fileId }) : undefined;
-  const columnKeys = rs ? [] : Array.from({ length: columnCount }, (_, column) => deriveChunkKey({ fileKey, fileId, column }));
 
   const quote = marketplace ? quoteDeal({ peers: placement.chosen, bytesPerSlot, durationEpochs: epochs }) : undefined;
-  const opened = marketplace && quote ? await openDeal({ ...marketplace, chainId: deps.chainId }, { dealId: fileId, quote, signal: params.signal }) : undefined;
+  const opened = marketplace && quote ? await openDeal({ ...marketplace, chainId: deps.chainId }, { dealId, quote, signal: params.signal }) : undefined;
 
   /** Seconds now, by the later of the local clock and the chain's head (the contract checks block.timestamp). */
   const chainNow = async (): Promise<bigint> => {
@@ -355,7 +489,7 @@ export async function upload(deps: UploadDeps, params: UploadParams): Promise<Up
     const task = chainNow().then((now) =>
       signAssignment(
         { account: deps.account, chainId: deps.chainId, market: marketplace.market },
-        { dealId: fileId, column: col.column, peer, deadline: now + BigInt(fillTimeoutSeconds) },
+        { dealId, column: col.column, peer, deadline: now + BigInt(fillTimeoutSeconds) },
       ),
     );
     task.catch(() => {});
@@ -381,6 +515,7 @@ export async function upload(deps: UploadDeps, params: UploadParams): Promise<Up
       mainEnqueued: 0,
       backfillTo: 0,
       manifestDone: false,
+      tailStored: 0,
       noticeGen: -1,
       // The client needs only the root: keep no level for proofs (MAX_DEPTH is never reached).
       tree: await SegmentTreeBuilder.create({ keptLevel: MAX_DEPTH }),
@@ -441,7 +576,7 @@ export async function upload(deps: UploadDeps, params: UploadParams): Promise<Up
           { account: deps.account, chainId: deps.chainId, request: deps.request },
           {
             peer,
-            fileId,
+            fileId: dealId,
             column: col.column,
             index,
             body,
@@ -482,15 +617,25 @@ export async function upload(deps: UploadDeps, params: UploadParams): Promise<Up
       }
       const withoutManifest = columns.filter((c) => !c.manifestDone);
       if (withoutManifest.length === 0) break;
-      const total = withoutManifest.reduce((n, c) => n + (c.manifestBytes?.length ?? 0), 0);
+      const total = withoutManifest.reduce((n, c) => n + (c.tail ?? []).reduce((m, t) => m + t.bytes.length, 0), 0);
       let stored = 0;
-      for (const col of withoutManifest) {
-        const body = col.manifestBytes as Uint8Array;
-        send(col, MANIFEST_INDEX, body, () => {
-          col.manifestDone = true;
-          stored += body.length;
-          params.onProgress?.({ phase: 'manifest', bytes: stored, totalBytes: total });
-        });
+      const rounds = withoutManifest.map((col) => ({ col, gen: col.gen }));
+      for (const r of rounds) r.col.tailStored = 0;
+      const pieces = Math.max(...withoutManifest.map((c) => (c.tail ?? []).length));
+      // Piece by piece across the columns, a few in flight per column, as in the first pass.
+      for (let i = 0; i < pieces; i++) {
+        for (const { col, gen } of rounds) {
+          const piece = col.tail?.[i];
+          if (!piece || col.gen !== gen) continue;
+          await acquire(col);
+          if (col.gen !== gen) continue;
+          send(col, piece.index, piece.bytes, () => {
+            col.tailStored += 1;
+            if (col.tailStored === (col.tail ?? []).length) col.manifestDone = true;
+            stored += piece.bytes.length;
+            params.onProgress?.({ phase: 'manifest', bytes: stored, totalBytes: total });
+          });
+        }
       }
       await drain();
     }
@@ -513,7 +658,7 @@ export async function upload(deps: UploadDeps, params: UploadParams): Promise<Up
           try {
             await putSlotCommit(
               { account: deps.account, chainId: deps.chainId, request: deps.request },
-              { peer: col.peer, fileId, column: col.column, commit: commits[col.column], signal: AbortSignal.any([signal, col.genAbort.signal]) },
+              { peer: col.peer, fileId: dealId, column: col.column, commit: commits[col.column], signal: AbortSignal.any([signal, col.genAbort.signal]) },
             );
             if (gen === col.gen) col.noticeGen = gen;
           } catch (err) {
@@ -545,34 +690,46 @@ export async function upload(deps: UploadDeps, params: UploadParams): Promise<Up
     await drain();
     checkRunning();
 
-    const common = {
-      fileId,
-      name,
-      size,
-      mediaType,
-      chunkSize,
-      chunkCount,
-      cipher: 'aes-256-gcm' as const,
-      lastChunkLength: lastChunkLengthOf(size, chunkSize),
-    };
-    const hashes = columns.map((c) => ({ column: c.column, shardSha256: c.hashes.toString('base64') }));
     const createdAt = new Date().toISOString();
-    const manifest: Manifest = rs
-      ? {
-          version: ERASURE_MANIFEST_VERSION,
-          ...common,
-          redundancy: { scheme: 'rs', dataShards: rs.dataShards, parityShards: rs.parityShards },
-          shardSize: shardBytes,
-          stripeCount: shardCount,
-          columns: hashes,
-          createdAt,
-        }
-      : { version: MANIFEST_VERSION, ...common, redundancy: { scheme: 'replicate', replicas: columnCount }, columns: hashes, createdAt };
+    const manifests: Manifest[] = files.map((f) => {
+      const common = {
+        fileId: f.fileId,
+        name: f.name,
+        size: f.size,
+        mediaType: f.mediaType,
+        chunkSize,
+        chunkCount: f.chunkCount,
+        cipher: 'aes-256-gcm' as const,
+        lastChunkLength: lastChunkLengthOf(f.size, chunkSize),
+      };
+      // The file's own shard hashes: its range of every column's shard indices.
+      const hashes = columns.map((c) => ({
+        column: c.column,
+        shardSha256: c.hashes.subarray(f.firstShard * SHA256_BYTES, (f.firstShard + f.shardCount) * SHA256_BYTES).toString('base64'),
+      }));
+      return rs
+        ? {
+            version: ERASURE_MANIFEST_VERSION,
+            ...common,
+            redundancy: { scheme: 'rs', dataShards: rs.dataShards, parityShards: rs.parityShards },
+            shardSize: shardBytes,
+            stripeCount: f.shardCount,
+            columns: hashes,
+            createdAt,
+          }
+        : { version: MANIFEST_VERSION, ...common, redundancy: { scheme: 'replicate', replicas: columnCount }, columns: hashes, createdAt };
+    });
+    const manifestIndexOf = (i: number): ShardIndex => (batch ? shardCount + i : MANIFEST_INDEX);
     // Under RS one ciphertext serves every column (a repairer copies it as is); under replication each column has its own.
-    const shared = rs ? encryptManifest({ fileKey, manifest }) : undefined;
+    const shared = rs ? files.map((f, i) => encryptManifest({ fileKey: f.fileKey, manifest: manifests[i] })) : undefined;
+    const header = batch ? encodeBatchHeader({ redundancy, chunkSize, shardSize: shardBytes, shardCount, entryCount: files.length }) : undefined;
     for (const col of columns) {
-      col.manifestBytes = shared ?? encryptManifest({ fileKey, column: col.column, manifest });
-      col.tree.write(col.manifestBytes);
+      col.tail = files.map((f, i) => ({
+        index: manifestIndexOf(i),
+        bytes: shared?.[i] ?? encryptManifest({ fileKey: f.fileKey, column: col.column, manifest: manifests[i] }),
+      }));
+      if (header) col.tail.push({ index: MANIFEST_INDEX, bytes: header });
+      for (const piece of col.tail) col.tree.write(piece.bytes);
     }
     await catchUp();
 
@@ -584,7 +741,7 @@ export async function upload(deps: UploadDeps, params: UploadParams): Promise<Up
       const keccak = await createKeccakHasher();
       const rootBytes = trees.map((t) => t.root);
       const root = bytesToHex(dealRootOf(keccak, rootBytes));
-      await commitRoot(marketplace, { dealId: fileId, root, segmentCount: BigInt(segmentCount), signal });
+      await commitRoot(marketplace, { dealId, root, segmentCount: BigInt(segmentCount), signal });
       commits = columns.map((c) => ({
         slotRoot: slotRoots[c.column],
         rootProof: slotRootProof(keccak, rootBytes, c.column).map((node) => bytesToHex(node)),
@@ -593,7 +750,7 @@ export async function upload(deps: UploadDeps, params: UploadParams): Promise<Up
       await announce();
       const filled = await waitForFills();
       deal = {
-        dealId: fileId,
+        dealId,
         bytesPerSlot,
         pricePerSlotEpoch: quote.pricePerSlotEpoch,
         escrow: opened.escrow,
@@ -607,17 +764,28 @@ export async function upload(deps: UploadDeps, params: UploadParams): Promise<Up
     }
 
     return {
-      fileId,
-      handle: formatHandle({ fileId, fileKey }),
-      name,
-      size,
-      chunkCount,
+      dealId,
+      files: files.map((f, i) => {
+        const manifestIndex = manifestIndexOf(i);
+        return {
+          fileId: f.fileId,
+          handle:
+            manifestIndex === MANIFEST_INDEX
+              ? formatHandle({ fileId: f.fileId, fileKey: f.fileKey })
+              : formatBatchHandle({ dealId, fileId: f.fileId, fileKey: f.fileKey, manifestIndex, firstShard: f.firstShard }),
+          name: f.name,
+          size: f.size,
+          chunkCount: f.chunkCount,
+          firstShard: f.firstShard,
+          manifestIndex,
+          manifest: manifests[i],
+        };
+      }),
       redundancy,
       redundancyReason,
       replicas: columnCount,
-      columns: columns.map((c) => ({ column: c.column, slotId: slotIdOf(fileId, c.column), operator: c.peer.operator, endpoint: c.peer.endpoint })),
+      columns: columns.map((c) => ({ column: c.column, slotId: slotIdOf(dealId, c.column), operator: c.peer.operator, endpoint: c.peer.endpoint })),
       moves,
-      manifest,
       deal,
     };
   } catch (err) {
@@ -627,7 +795,7 @@ export async function upload(deps: UploadDeps, params: UploadParams): Promise<Up
     if (marketplace && opened) {
       // A failed upload leaves a deal nobody can use: cancel it and take the unearned escrow back
       // (hosts that filled keep their pay to date plus the fill minimum). Best effort, no signal.
-      const refund = await cancelDeal(marketplace, { dealId: fileId }).then(
+      const refund = await cancelDeal(marketplace, { dealId }).then(
         (after) => ({ cancelled: after.cancelled, escrowLeft: String(after.escrow) }),
         (cause: unknown) => ({ cancelled: false, error: cause instanceof Error ? cause.message : String(cause) }),
       );
@@ -646,7 +814,7 @@ export async function upload(deps: UploadDeps, params: UploadParams): Promise<Up
     for (;;) {
       checkRunning();
       const open = columns.filter((c) => !filled.has(c.column));
-      const slots = await Promise.all(open.map((c) => readSlot(market, { market: market.market, slotId: slotIdOf(fileId, c.column) })));
+      const slots = await Promise.all(open.map((c) => readSlot(market, { market: market.market, slotId: slotIdOf(dealId, c.column) })));
       open.forEach((c, i) => {
         if (slots[i].state === SLOT_STATE.Filled) filled.set(c.column, slots[i].peer);
       });
@@ -662,7 +830,7 @@ export async function upload(deps: UploadDeps, params: UploadParams): Promise<Up
       if (late.length > 0) {
         if (spares.length < late.length) {
           throw new SlotNotFilledError({
-            dealId: fileId,
+            dealId,
             columns: late.map((c) => c.column),
             reasons: late.map((c) => `column ${c.column}: ${c.peer.endpoint} did not fill by its deadline and no spare peer is left`),
             moves,
@@ -685,41 +853,52 @@ export async function upload(deps: UploadDeps, params: UploadParams): Promise<Up
    * otherwise), so changed plaintext is never encrypted under a used key and nonce.
    */
   async function* rowsOf(opts: { verify: boolean; upTo: number; wanted: (column: number) => boolean }): AsyncIterable<ShardRow> {
-    if (opts.upTo <= 0) return;
     const k = rs?.dataShards ?? 1;
-    let data: Uint8Array[] = [];
-    let plainBytes = 0;
-    for await (const chunk of chunkStream(source.open(), { size, chunkSize, signal })) {
-      const index = Math.floor(chunk.index / k);
-      if (index >= opts.upTo) break;
-      checkRunning();
-      const at = chunk.index * SHA256_BYTES;
-      const hash = sha256(chunk.plaintext);
-      if (!opts.verify) plainHashes.set(hash, at);
-      else if (!hash.equals(plainHashes.subarray(at, at + SHA256_BYTES))) {
-        throw new FileChangedError(`chunk ${chunk.index} of the source changed since it was first read; upload it again as a new file`, {
-          details: { index: chunk.index },
-        });
+    // One file open at a time, in order: file f's rows are shard indices f.firstShard … f.firstShard + f.shardCount − 1.
+    for (const f of files) {
+      if (f.firstShard >= opts.upTo) return;
+      if (f.shardCount === 0) continue;
+      yield* fileRowsOf(f, opts.upTo);
+    }
+
+    async function* fileRowsOf(f: FilePlan, upTo: number): AsyncIterable<ShardRow> {
+      const { fileId, fileKey } = f;
+      const erasureKey = rs ? deriveErasureChunkKey({ fileKey, fileId }) : undefined;
+      const columnKeys = rs ? [] : Array.from({ length: columnCount }, (_, column) => deriveChunkKey({ fileKey, fileId, column }));
+      let data: Uint8Array[] = [];
+      let plainBytes = 0;
+      for await (const chunk of chunkStream(f.source.open(), { size: f.size, chunkSize, signal })) {
+        const index = f.firstShard + Math.floor(chunk.index / k);
+        if (index >= upTo) break;
+        checkRunning();
+        const at = (f.chunkBase + chunk.index) * SHA256_BYTES;
+        const hash = sha256(chunk.plaintext);
+        if (!opts.verify) plainHashes.set(hash, at);
+        else if (!hash.equals(plainHashes.subarray(at, at + SHA256_BYTES))) {
+          throw new FileChangedError(`chunk ${chunk.index} of the source changed since it was first read; upload it again as a new file`, {
+            details: { index: chunk.index },
+          });
+        }
+        if (!rs) {
+          const shards = columnKeys.map((key, column) =>
+            opts.wanted(column) ? encryptChunk({ key, fileId, index: chunk.index, isLast: chunk.isLast, plaintext: chunk.plaintext }) : undefined,
+          );
+          yield { index: f.firstShard + chunk.index, shards, plainBytes: chunk.length };
+          continue;
+        }
+        data.push(encryptChunk({ key: erasureKey as Uint8Array, fileId, index: chunk.index, isLast: chunk.isLast, plaintext: chunk.plaintext }));
+        plainBytes += chunk.length;
+        if (data.length < k && !chunk.isLast) continue;
+        // Chunks past the end of the file in the last stripe are all-zero shards.
+        while (data.length < k) data.push(new Uint8Array(shardBytes));
+        const needParity = columns.some((c) => c.column >= k && opts.wanted(c.column));
+        const parity = needParity ? await (codec as NonNullable<typeof codec>).encode(data) : [];
+        checkRunning();
+        const shards = Array.from({ length: columnCount }, (_, column) => (opts.wanted(column) ? (column < k ? data[column] : parity[column - k]) : undefined));
+        yield { index, shards, plainBytes };
+        data = [];
+        plainBytes = 0;
       }
-      if (!rs) {
-        const shards = columnKeys.map((key, column) =>
-          opts.wanted(column) ? encryptChunk({ key, fileId, index: chunk.index, isLast: chunk.isLast, plaintext: chunk.plaintext }) : undefined,
-        );
-        yield { index: chunk.index, shards, plainBytes: chunk.length };
-        continue;
-      }
-      data.push(encryptChunk({ key: erasureKey as Uint8Array, fileId, index: chunk.index, isLast: chunk.isLast, plaintext: chunk.plaintext }));
-      plainBytes += chunk.length;
-      if (data.length < k && !chunk.isLast) continue;
-      // Chunks past the end of the file in the last stripe are all-zero shards.
-      while (data.length < k) data.push(new Uint8Array(shardBytes));
-      const needParity = columns.some((c) => c.column >= k && opts.wanted(c.column));
-      const parity = needParity ? await (codec as NonNullable<typeof codec>).encode(data) : [];
-      checkRunning();
-      const shards = Array.from({ length: columnCount }, (_, column) => (opts.wanted(column) ? (column < k ? data[column] : parity[column - k]) : undefined));
-      yield { index, shards, plainBytes };
-      data = [];
-      plainBytes = 0;
     }
   }
 

@@ -9,14 +9,17 @@ import { publicEndpointsOnly } from '../user-context';
 
 /**
  * `dhost download HANDLE -o PATH`: finds the file's columns on the active peers, checks and
- * decrypts every chunk, and writes PATH only when the whole file is intact.
+ * decrypts every chunk, and writes PATH only when the whole file is intact. HANDLE is either form:
+ * a file uploaded alone (`dhost://<file id>#<key>`) or a file of a batch (`dhost://<deal id>/<file
+ * id>?m=…&o=…#<key>`, docs/batches.md); quote it in a shell (`?` and `&`).
  *
  * @example
  * dhost download 'dhost://3f…#k3y…' -o copy.tar
+ * dhost download 'dhost://9c…/3f…?m=12&o=4#k3y…' -o notes.txt
  */
 export async function downloadCommand(io: CommandIo, args: string[]): Promise<number> {
   const { values, positionals } = parseCommandArgs(args, { ...COMMON_OPTIONS, out: { type: 'string', short: 'o' } });
-  if (positionals.length !== 1) throw new UsageError('download needs exactly one HANDLE argument (dhost://…#…)');
+  if (positionals.length !== 1) throw new UsageError('download needs exactly one HANDLE argument (dhost://…#… or dhost://…/…?m=…&o=…#…)');
   if (!values.out) throw new UsageError('download needs -o PATH');
   const settings = resolveSettings(values, io.env);
   const connection = await connect(settings);

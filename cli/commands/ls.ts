@@ -1,5 +1,5 @@
 import { privateKeyToAccount } from 'viem/accounts';
-import { deriveFileKey, formatHandle, listDeals, masterFromPrivateKey, type OwnedDeal, openKeystore } from '../../client';
+import { deriveFileKey, formatHandle, handleOfUpload, listDeals, masterFromPrivateKey, type OwnedDeal, openKeystore } from '../../client';
 import { parseFileId } from '../../protocol/ids';
 import { COMMON_OPTIONS, parseCommandArgs } from '../args';
 import type { CommandIo } from '../main';
@@ -37,24 +37,30 @@ export async function lsCommand(io: CommandIo, args: string[]): Promise<number> 
     chainNote = `chain not reachable, showing the local keystore only: ${err instanceof Error ? err.message : String(err)}`;
   }
   const byId = new Map(deals.map((d) => [d.dealId.toLowerCase(), d]));
+  // A file of a batch lives in its batch's deal (shared with the other files of the batch).
+  const seen = new Set<string>();
   const rows = local.map((u) => {
-    const d = byId.get(u.fileId.toLowerCase());
-    byId.delete(u.fileId.toLowerCase());
+    const dealKey = (u.batch?.dealId ?? u.fileId).toLowerCase();
+    seen.add(dealKey);
     return {
       fileId: u.fileId,
       name: u.name as string | undefined,
       size: u.size as number | undefined,
       uploadedAt: u.uploadedAt as string | undefined,
-      deal: d,
+      handle: handleOfUpload({ master, entry: u }),
+      deal: byId.get(dealKey),
     };
   });
-  for (const d of byId.values()) rows.push({ fileId: d.dealId, name: undefined, size: undefined, uploadedAt: undefined, deal: d });
+  for (const d of byId.values()) {
+    if (seen.has(d.dealId.toLowerCase())) continue;
+    rows.push({ fileId: d.dealId, name: undefined, size: undefined, uploadedAt: undefined, handle: handleOf(d.dealId), deal: d });
+  }
   const listed = rows.map((r) => ({
     fileId: r.fileId,
     name: r.name ?? null,
     size: r.size ?? null,
     uploadedAt: r.uploadedAt ?? null,
-    handle: handleOf(r.fileId),
+    handle: r.handle,
     deal: r.deal
       ? {
           endEpoch: r.deal.endEpoch.toString(),

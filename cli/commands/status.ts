@@ -1,4 +1,4 @@
-import { type FileHealth, parseHandle, readFileHealth, readManifest, redundancyOf, shardHashesOf } from '../../client';
+import { type FileHealth, parseAnyHandle, readFileHealth, readManifest, redundancyOf, shardHashesOf } from '../../client';
 import { isPublicEndpoint } from '../../client/endpoint-policy';
 import { COMMON_OPTIONS, parseCommandArgs } from '../args';
 import { UsageError } from '../errors';
@@ -20,13 +20,13 @@ import { publicEndpointsOnly } from '../user-context';
 export async function statusCommand(io: CommandIo, args: string[]): Promise<number> {
   const { values, positionals } = parseCommandArgs(args, COMMON_OPTIONS);
   if (positionals.length !== 1) throw new UsageError('status needs exactly one HANDLE argument (dhost://…#…)');
-  const { fileId, fileKey } = parseHandle(positionals[0]);
+  const { fileId, fileKey, dealId, manifestIndex, firstShard } = parseAnyHandle(positionals[0]);
   const settings = resolveSettings(values, io.env);
   const { publicClient, deployment, chainId } = await connect(settings);
   const market = deployment.contracts.Marketplace;
   const registry = deployment.contracts.PeerRegistry;
   const endpointAllowed = publicEndpointsOnly(chainId, io.env) ? isPublicEndpoint : undefined;
-  const { manifest } = await readManifest({ publicClient }, { market, registry, fileId, fileKey, endpointAllowed, signal: io.signal });
+  const { manifest } = await readManifest({ publicClient }, { market, registry, fileId, fileKey, dealId, manifestIndex, endpointAllowed, signal: io.signal });
   const redundancy = redundancyOf(manifest);
   const erasure = redundancy.scheme === 'rs';
   const stripes = 'stripeCount' in manifest ? manifest.stripeCount : manifest.chunkCount;
@@ -36,7 +36,8 @@ export async function statusCommand(io: CommandIo, args: string[]): Promise<numb
     {
       market,
       registry,
-      fileId,
+      fileId: dealId,
+      firstStripe: firstShard,
       dataColumns: erasure ? redundancy.dataShards : 1,
       stripes,
       expectedSha256: (column, stripe) => hashes[column]?.subarray(stripe * 32, stripe * 32 + 32).toString('hex') ?? '',
@@ -45,7 +46,7 @@ export async function statusCommand(io: CommandIo, args: string[]): Promise<numb
     },
   );
   if (values.json) {
-    io.stdout.write(`${JSON.stringify({ fileId, name: manifest.name, size: manifest.size, redundancy, ...health })}\n`);
+    io.stdout.write(`${JSON.stringify({ fileId, dealId, name: manifest.name, size: manifest.size, redundancy, ...health })}\n`);
     return 0;
   }
   const verdict =

@@ -1,5 +1,7 @@
+import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { fileSource, formatRedundancy, parseRedundancy, type Redundancy, upload } from '../../client';
+import { uploadBatch } from '../../client/upload-batch';
 import { COMMON_OPTIONS, parseCommandArgs } from '../args';
 import { UsageError } from '../errors';
 import type { CommandIo } from '../main';
@@ -8,15 +10,53 @@ import { resolveSettings } from '../settings';
 import { parseSize } from '../sizes';
 import { publicEndpointsOnly, userContext } from '../user-context';
 
+/** A file to upload and the name it is stored under. */
+interface PickedFile {
+  file: string;
+  name: string;
+}
+
 /**
- * `dhost upload FILE [--redundancy rs:K+M|replicate:N] [--replicas N] [--chunk-size SIZE] [--json]`:
+ * The files the arguments name, in order: a file as itself (stored under its base name), a folder
+ * as every regular file below it, recursively, sorted (stored under its path from the folder's
+ * parent, `/`-separated, so `photos/2024/a.jpg`). Symbolic links and other special files inside a
+ * folder are skipped; a named path that is neither a file nor a folder is a usage error.
+ */
+async function filesOf(paths: string[]): Promise<PickedFile[]> {
+  const out: PickedFile[] = [];
+  for (const given of paths) {
+    const abs = path.resolve(given);
+    const info = await stat(abs).catch(() => undefined);
+    if (info?.isFile()) out.push({ file: abs, name: path.basename(abs) });
+    else if (info?.isDirectory()) {
+      const base = path.dirname(abs);
+      const entries = await readdir(abs, { recursive: true, withFileTypes: true });
+      const found = entries
+        .filter((e) => e.isFile())
+        .map((e) => path.join(e.parentPath, e.name))
+        .sort();
+      for (const file of found) out.push({ file, name: path.relative(base, file).split(path.sep).join('/') });
+    } else throw new UsageError(`${given} is not a file or a folder`);
+  }
+  if (out.length === 0) throw new UsageError('no files to upload in the folders given');
+  return out;
+}
+
+/**
+ * `dhost upload FILE… [--redundancy rs:K+M|replicate:N] [--replicas N] [--chunk-size SIZE] [--json]`:
  * encrypts and stores FILE on distinct peers and prints its handle as the last line (with `--json`,
  * one JSON object, with `redundancy` and, when the default had to shrink, `redundancyReason`).
  * Without `--redundancy` the network's size decides (RS(4,2) below 16 active peers, RS(10,6) from
  * 16); `--replicas N` is shorthand for `--redundancy replicate:N`.
  *
+ * Several files, or a folder (its files, recursively), are uploaded as one batch (docs/batches.md):
+ * one deal and one set of columns for all, a handle per file, printed one per line as
+ * `<handle>  <name>`; with `--json`, one object with the deal and `files: [{ fileId, name, size,
+ * handle }]`. Every file is recorded in the keystore.
+ *
  * @example
  * dhost upload photos.tar --redundancy rs:4+2   # … last line: dhost://3f…#k3y…
+ * dhost upload notes.txt photos/ --json          # one deal, a handle per file
  */
 export async function uploadCommand(io: CommandIo, args: string[]): Promise<number> {
   const { values, positionals } = parseCommandArgs(args, {
@@ -26,7 +66,7 @@ export async function uploadCommand(io: CommandIo, args: string[]): Promise<numb
     'chunk-size': { type: 'string' },
     epochs: { type: 'string' },
   });
-  if (positionals.length !== 1) throw new UsageError('upload needs exactly one FILE argument');
+  if (positionals.length < 1) throw new UsageError('upload needs at least one FILE or folder argument');
   const replicas = values.replicas === undefined ? undefined : Number(values.replicas);
   if (replicas !== undefined && (!Number.isInteger(replicas) || replicas < 1 || replicas > 16))
     throw new UsageError('--replicas must be an integer from 1 to 16');
@@ -46,7 +86,9 @@ export async function uploadCommand(io: CommandIo, args: string[]): Promise<numb
   const ctx = await userContext(settings, {
     onNewKey: (file) => io.stderr.write(`dhost: created a new account key in ${file}; back it up: your files' keys derive from it\n`),
   });
-  const file = path.resolve(positionals[0]);
+  const picked = await filesOf(positionals);
+  if (picked.length > 1) return uploadMany(io, { picked, ctx, values, replicas, redundancy, epochs });
+  const file = picked[0].file;
   const source = await fileSource(file);
   const bar = progressBar({ stream: io.stderr, label: 'upload' });
   const result = await upload(
@@ -83,5 +125,72 @@ export async function uploadCommand(io: CommandIo, args: string[]): Promise<numb
     }
     io.stdout.write(`${result.handle}\n`);
   }
+  return 0;
+}
+
+type UserContext = Awaited<ReturnType<typeof userContext>>;
+
+/** Several files: one batch, one deal; every file recorded, every handle printed. */
+async function uploadMany(
+  io: CommandIo,
+  p: {
+    picked: PickedFile[];
+    ctx: UserContext;
+    values: { json?: boolean; 'chunk-size'?: string };
+    replicas?: number;
+    redundancy?: Redundancy;
+    epochs?: number;
+  },
+): Promise<number> {
+  const { ctx, values } = p;
+  const files = await Promise.all(p.picked.map(async (f) => ({ source: await fileSource(f.file), name: f.name })));
+  const bar = progressBar({ stream: io.stderr, label: 'upload' });
+  const result = await uploadBatch(
+    { account: ctx.account, chainId: ctx.connection.chainId, master: ctx.master, peers: ctx.peers, marketplace: ctx.marketplace },
+    {
+      files,
+      replicas: p.replicas,
+      redundancy: p.redundancy,
+      epochs: p.epochs,
+      chunkSize: values['chunk-size'] ? parseSize(values['chunk-size']) : undefined,
+      signal: io.signal,
+      publicEndpointsOnly: publicEndpointsOnly(ctx.connection.chainId, io.env),
+      onProgress: bar.update,
+    },
+  );
+  bar.done();
+  const uploadedAt = new Date().toISOString();
+  for (const f of result.files) {
+    await ctx.keystore.recordUpload({
+      fileId: f.fileId,
+      name: f.name,
+      size: f.size,
+      chunkCount: f.chunkCount,
+      replicas: result.replicas,
+      columns: result.columns,
+      uploadedAt,
+      batch: { dealId: result.dealId, manifestIndex: f.manifestIndex as number, firstShard: f.firstShard },
+    });
+  }
+  if (values.json) {
+    const out = {
+      dealId: result.dealId,
+      redundancy: result.redundancy,
+      redundancyReason: result.redundancyReason,
+      replicas: result.replicas,
+      columns: result.columns,
+      moves: result.moves,
+      deal: result.deal,
+      files: result.files.map((f) => ({ fileId: f.fileId, name: f.name, size: f.size, handle: f.handle })),
+    };
+    io.stdout.write(`${JSON.stringify(out, (_key, value) => (typeof value === 'bigint' ? value.toString() : value))}\n`);
+    return 0;
+  }
+  io.stderr.write(
+    `batch of ${result.files.length} files, redundancy ${formatRedundancy(result.redundancy)}${result.redundancyReason ? ` (${result.redundancyReason})` : ''}\n`,
+  );
+  for (const c of result.columns) io.stderr.write(`column ${c.column} → ${c.operator} ${c.endpoint}\n`);
+  if (result.deal) io.stderr.write(`deal ${result.deal.dealId}: ${result.deal.escrow} wei escrowed, paid through epoch ${result.deal.endEpoch}\n`);
+  for (const f of result.files) io.stdout.write(`${f.handle}  ${f.name}\n`);
   return 0;
 }

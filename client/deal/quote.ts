@@ -1,4 +1,5 @@
 import { InvalidInputError } from '../../protocol/errors';
+import { BATCH_HEADER_BYTES } from '../batch/batch-header';
 import { chunkCountOf } from '../chunker';
 import { TAG_BYTES } from '../cipher';
 import { manifestBytesBound, stripeCountOf } from '../manifest';
@@ -41,6 +42,19 @@ export function bytesPerSlotOf(params: {
   const chunkCount = chunkCountOf(params.size, params.chunkSize);
   const shardCount = params.redundancy?.scheme === 'rs' ? stripeCountOf(chunkCount, params.redundancy.dataShards) : chunkCount;
   return BigInt(shardCount) * BigInt(params.chunkSize + TAG_BYTES) + BigInt(manifestBytesBound(params));
+}
+
+/**
+ * The exact bytes one column of a batch deal may hold (docs/batches.md): every file's shards
+ * (`shardCount` × `shardBytes`), every file's manifest copy (each bounded by `manifestBytesBound`),
+ * and the batch header. Every column of the batch has the same length.
+ *
+ * @example
+ * bytesPerBatchSlotOf({ shardCount: 4, shardBytes: 65552, manifestBounds: [600, 620] });
+ */
+export function bytesPerBatchSlotOf(params: { shardCount: number; shardBytes: number; manifestBounds: readonly number[] }): bigint {
+  const manifests = params.manifestBounds.reduce((n, b) => n + BigInt(b), 0n);
+  return BigInt(params.shardCount) * BigInt(params.shardBytes) + manifests + BigInt(BATCH_HEADER_BYTES);
 }
 
 /**

@@ -97,6 +97,45 @@ describe('the dhost command', () => {
       }
     });
 
+    it('uploads several files as one batch (one deal), lists each with its own handle, and reads each back and its health', async () => {
+      const dir = path.join(work, 'batch');
+      fs.mkdirSync(dir, { recursive: true });
+      const contents = [randomBytes(1), randomBytes(40_000)];
+      const inputs = contents.map((bytes, i) => {
+        const file = path.join(dir, `b${i}.bin`);
+        fs.writeFileSync(file, bytes);
+        return file;
+      });
+      const up = await run(['upload', ...inputs, '--json']);
+      expect(up.code, up.stderr).to.equal(0);
+      const batch = JSON.parse(up.stdout) as { dealId: string; files: { fileId: string; name: string; handle: string }[] };
+      expect(batch.files).to.have.length(2);
+      expect(batch.files.map((f) => f.fileId)).not.to.include(batch.dealId);
+
+      const ls = await run(['ls', '--json']);
+      expect(ls.code, ls.stderr).to.equal(0);
+      const listed = JSON.parse(ls.stdout) as { fileId: string; handle: string; deal: unknown }[];
+      for (const f of batch.files) {
+        const row = listed.find((r) => r.fileId === f.fileId);
+        expect(row?.handle, `ls handle of ${f.name}`).to.equal(f.handle);
+        expect(row?.deal, `deal of ${f.name}`).not.to.equal(null);
+      }
+      expect(listed.some((r) => r.fileId === batch.dealId)).to.equal(false);
+
+      for (const [i, f] of batch.files.entries()) {
+        const out = path.join(work, `batch-copy-${i}`);
+        const down = await run(['download', f.handle, '-o', out]);
+        expect(down.code, down.stderr).to.equal(0);
+        expect(Buffer.compare(fs.readFileSync(out), contents[i])).to.equal(0);
+        const status = await run(['status', f.handle, '--json']);
+        expect(status.code, status.stderr).to.equal(0);
+        const health = JSON.parse(status.stdout) as { dealId: string; columns: number; minHealthy: number; stripes: number };
+        expect(health.dealId).to.equal(batch.dealId);
+        expect(health.minHealthy).to.equal(health.columns);
+        expect(health.stripes).to.be.greaterThan(0);
+      }
+    });
+
     it('lists the active peers with live status', async () => {
       const res = await run(['peers', '--json']);
       expect(res.code, res.stderr).to.equal(0);
