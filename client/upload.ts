@@ -223,7 +223,7 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
  *   key, and column i stores chunk i's copy at shard index i; manifest version 1 (one encrypted
  *   copy per column);
  * - Reed-Solomon (`rs:k+m`, docs/erasure.md): every chunk is encrypted once under the erasure chunk
- *   key; stripe s = chunks s·k … s·k+k−1 (all-zero shards past the end of the file) plus m parity
+ *   key; stripe s = chunks s·k … s·k+k−1 (past the end of the file: zero chunks encrypted under their own indices) plus m parity
  *   shards; column j stores shard j of stripe s at shard index s; manifest version 2 (one
  *   ciphertext, the same in every column, with a clear layout header).
  *
@@ -889,8 +889,14 @@ export async function uploadFiles(deps: UploadDeps, params: UploadFilesParams): 
         data.push(encryptChunk({ key: erasureKey as Uint8Array, fileId, index: chunk.index, isLast: chunk.isLast, plaintext: chunk.plaintext }));
         plainBytes += chunk.length;
         if (data.length < k && !chunk.isLast) continue;
-        // Chunks past the end of the file in the last stripe are all-zero shards.
-        while (data.length < k) data.push(new Uint8Array(shardBytes));
+        // Chunks past the end of the file in the last stripe are keyed noise: a zero chunk encrypted
+        // under its own chunk index (never a real chunk's, so no nonce is reused), so that padding
+        // columns differ from each other and no disk can answer for two of them.
+        const stripeStart = chunk.index + 1 - data.length;
+        while (data.length < k) {
+          const index = stripeStart + data.length;
+          data.push(encryptChunk({ key: erasureKey as Uint8Array, fileId, index, isLast: false, plaintext: new Uint8Array(chunkSize) }));
+        }
         const needParity = columns.some((c) => c.column >= k && opts.wanted(c.column));
         const parity = needParity ? await (codec as NonNullable<typeof codec>).encode(data) : [];
         checkRunning();
