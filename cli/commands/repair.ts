@@ -72,7 +72,8 @@ export async function repairCommand(io: CommandIo, args: string[]): Promise<numb
   if (values.watch) {
     io.stderr.write(`watching the keystore's files every ${interval} s; Ctrl-C stops\n`);
     await watchRepairs(deps, {
-      fileIds: async () => (await ctx.keystore.listUploads()).map((u) => u.fileId as FileId),
+      // A file of a batch is repaired through its batch's deal (once for all of its files).
+      fileIds: async () => [...new Set((await ctx.keystore.listUploads()).map((u) => (u.batch?.dealId ?? u.fileId) as FileId))],
       intervalMs: interval * 1000,
       threshold,
       publicEndpointsOnly: publicOnly,

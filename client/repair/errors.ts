@@ -1,18 +1,21 @@
 import { DhostError } from '../../protocol/errors';
 
 /**
- * Repair was asked for a replicated file (manifest version 1). Rebuilding a replica means
- * re-encrypting its chunks under that column's own key, which needs the file key; repair works
- * without the key, so only Reed-Solomon files (manifest version 2) can be repaired.
+ * Repair was asked for a replicated file (manifest version 1) or a replicated batch (`batch: true`).
+ * Rebuilding a replica means re-encrypting its chunks under that column's own key, which needs the
+ * file key; repair works without the key, so only Reed-Solomon deals (a file with manifest version 2,
+ * or a Reed-Solomon batch) can be repaired.
  *
  * @example
  * throw new ReplicatedRepairUnsupportedError({ fileId });
  */
 export class ReplicatedRepairUnsupportedError extends DhostError {
   override readonly code = 'REPLICATED_REPAIR_UNSUPPORTED';
-  constructor(params: { fileId: string }) {
+  constructor(params: { fileId: string; batch?: boolean }) {
     super(
-      `file ${params.fileId} is replicated (manifest v1): repairing a replica needs the file key and is not supported; only Reed-Solomon files are repaired`,
+      params.batch
+        ? `deal ${params.fileId} is a replicated batch: repairing a replica needs the files' keys and is not supported; only Reed-Solomon deals are repaired`
+        : `file ${params.fileId} is replicated (manifest v1): repairing a replica needs the file key and is not supported; only Reed-Solomon files are repaired`,
       {
         details: { ...params },
       },

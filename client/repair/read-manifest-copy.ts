@@ -5,20 +5,22 @@ import type { FileId } from '../../protocol/ids';
 import type { ChainReader } from '../deal/chain-deps';
 import { readChainHolders } from '../deal/read-holders';
 import { DealNotFoundError, ManifestError } from '../errors';
-import { type ErasureLayout, MANIFEST_MAGIC, readErasureHeader } from '../manifest';
 import { getShard } from '../transport/get-shard';
 import type { HttpRequester } from '../transport/http-requester';
 import { ReplicatedRepairUnsupportedError } from './errors';
+import { type RepairLayout, repairLayoutOf } from './repair-layout';
 
 /**
- * Fetches a copy of a Reed-Solomon file's manifest from any holder the chain names (no key
- * needed) and reads its clear layout header (`readErasureHeader`: k, m, chunk and shard size,
- * stripe count). Holders are tried in `prefer` order first, then column order; the bytes are
- * returned as stored (the same ciphertext is in every column). A version-1 copy (replication)
- * → `ReplicatedRepairUnsupportedError`; no holder gave a readable copy → `ManifestError`.
+ * Fetches the bytes a Reed-Solomon deal stores at `manifest` from any holder the chain names (no key
+ * needed) and reads their clear layout (`repairLayoutOf`): a file's version-2 manifest header (k, m,
+ * chunk and shard size, stripe count) or a batch's header (the same, plus the number of file
+ * manifests stored after the stripes). Holders are tried in `prefer` order first, then column order;
+ * the bytes are returned as stored (the same in every column). A replicated file (v1) or replicated
+ * batch → `ReplicatedRepairUnsupportedError`; no holder gave a readable copy → `ManifestError`.
  *
  * @example
  * const { bytes, layout } = await readManifestCopy({ publicClient }, { market, registry, fileId });
+ * if (layout.kind === 'batch') console.log(`${layout.copiedCount} file manifests after ${layout.stripeCount} stripes`);
  */
 export async function readManifestCopy(
   deps: { publicClient: ChainReader; request?: HttpRequester },
@@ -32,7 +34,7 @@ export async function readManifestCopy(
     timeoutMs?: number;
     signal?: AbortSignal;
   },
-): Promise<{ bytes: Uint8Array; layout: ErasureLayout; column: number }> {
+): Promise<{ bytes: Uint8Array; layout: RepairLayout; column: number }> {
   const holders = await readChainHolders(deps, { market: p.market, registry: p.registry, dealId: p.fileId });
   if (!holders) throw new DealNotFoundError(`no deal ${p.fileId} on chain`, { details: { dealId: p.fileId } });
   const rank = (column: number) => {
@@ -61,10 +63,10 @@ export async function readManifestCopy(
       reasons.push(`column ${holder.column} at ${holder.endpoint}: ${err instanceof Error ? err.message : String(err)}`);
       continue;
     }
-    if (Buffer.from(bytes.subarray(0, MANIFEST_MAGIC.length)).equals(MANIFEST_MAGIC)) throw new ReplicatedRepairUnsupportedError({ fileId: p.fileId });
     try {
-      return { bytes, layout: readErasureHeader(bytes), column: holder.column };
+      return { bytes, layout: repairLayoutOf(bytes, { fileId: p.fileId }), column: holder.column };
     } catch (err) {
+      if (err instanceof ReplicatedRepairUnsupportedError) throw err;
       reasons.push(`column ${holder.column} at ${holder.endpoint}: ${err instanceof Error ? err.message : String(err)}`);
     }
   }

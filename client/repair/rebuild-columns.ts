@@ -1,18 +1,18 @@
 import { createHash } from 'node:crypto';
 import type { Address, LocalAccount } from 'viem';
 import { ASSIGNMENT_HEADER } from '../../protocol/chain/market';
-import { MANIFEST_INDEX } from '../../protocol/column';
+import type { MANIFEST_INDEX, ShardIndex } from '../../protocol/column';
 import { defaults } from '../../protocol/config';
 import type { FileId } from '../../protocol/ids';
 import { MAX_DEPTH, SegmentTreeBuilder } from '../../protocol/merkle';
 import { createCodec } from '../erasure';
-import type { ErasureLayout } from '../manifest';
 import type { PeerExperienceLog } from '../peer-experience';
 import { getShard } from '../transport/get-shard';
 import type { HttpRequester } from '../transport/http-requester';
 import { type PeerTarget, putShard } from '../transport/put-shard';
 import { RepairSourcesError } from './errors';
 import type { OnRepairProgress } from './progress';
+import { type RepairLayout, tailIndicesOf } from './repair-layout';
 
 /** A healthy column a repair reads from: its holder and its slot root, proven in the deal root. */
 export interface RepairSource {
@@ -37,11 +37,11 @@ export interface RebuildOutcome {
   roots: Map<number, Uint8Array>;
   /** Targets whose peer failed a write, with the reason (their column is not complete there). */
   failed: Map<number, string>;
-  /** Sources whose own bytes (every shard and the manifest) do not hash to their slot root. */
+  /** Sources whose own bytes (every shard, the copied indices and the manifest) do not hash to their slot root. */
   badSources: number[];
   /** Sources whose bytes were used but could not be checked (a source that failed over mid-way, or its replacement). */
   uncheckedSources: number[];
-  /** The manifest copy appended to every computed column (from a checked source when there was one). */
+  /** The `manifest` bytes appended last to every computed column (from a checked source when there was one). */
   manifest: Uint8Array;
   fetchedBytes: number;
   sentBytes: number;
@@ -61,9 +61,12 @@ const sha256Hex = (bytes: Uint8Array) => createHash('sha256').update(bytes).dige
  * the shards of the `compute` columns with Reed-Solomon (`createCodec(...).reconstruct`), sends each
  * target's shard to its new peer (`putShard` with the owner's assignment header) and feeds a segment
  * tree per computed column. Each source's own bytes feed a tree too, so a source that serves bytes
- * other than those its slot root commits to is named (`badSources`). Finally the manifest copy — the
- * same ciphertext in every column — closes every tree and, only when the caller's `accept` agrees
- * with the roots, is sent to the targets.
+ * other than those its slot root commits to is named (`badSources`). Finally the column's tail — the
+ * same bytes in every column: a batch's file manifests (`layout.copiedCount` indices after the
+ * stripes, in order), then the `manifest` bytes (a file's manifest or the batch header) — closes
+ * every tree in the order the upload fed it (`tailIndicesOf`) and, only when the caller's `accept`
+ * agrees with the roots, is sent to the targets. The tail is taken from a source whose whole column
+ * matched its slot root when there is one.
  *
  * Fewer than k sources left → `RepairSourcesError`.
  *
@@ -79,15 +82,15 @@ export async function rebuildColumns(
   },
   params: {
     fileId: FileId;
-    layout: ErasureLayout;
+    layout: Pick<RepairLayout, 'dataShards' | 'parityShards' | 'shardSize' | 'stripeCount' | 'copiedCount'>;
     /** Usable sources, fastest first; the first k are read, the rest are spares. */
     sources: readonly RepairSource[];
     targets: readonly RebuildTarget[];
     /** Every column to rebuild a tree for (the targets and the columns whose slot root is not known). */
     compute: readonly number[];
-    /** The manifest copy read before the pass (replaced by a checked source's copy when they differ). */
+    /** The `manifest` bytes read before the pass (replaced by a checked source's copy when there is one). */
     manifest: Uint8Array;
-    /** Called with every computed root and the manifest used; the manifest goes to the targets only when it returns true. */
+    /** Called with every computed root; the tail (copied indices and `manifest`) goes to the targets only when it returns true. */
     accept: (roots: Map<number, Uint8Array>) => boolean;
     timeoutMs?: number;
     signal?: AbortSignal;
@@ -195,42 +198,77 @@ export async function rebuildColumns(
     await next?.catch(() => {});
   }
 
-  // Close each source's own tree with its manifest copy: a source whose root differs served other bytes.
+  // Close each source's own tree with its tail: a source whose root differs served other bytes.
+  const tail = tailIndicesOf(layout);
+  const fetchPieces = async (source: RepairSource, indices: readonly ShardIndex[]): Promise<Uint8Array[]> => {
+    const pieces: Uint8Array[] = [];
+    for (const index of indices) {
+      const bytes = await getShard(deps, {
+        endpoint: source.endpoint,
+        fileId,
+        column: source.column,
+        index,
+        maxBytes: defaults.maxShardBytes,
+        timeoutMs: params.timeoutMs,
+        signal,
+      });
+      fetchedBytes += bytes.length;
+      pieces.push(bytes);
+    }
+    return pieces;
+  };
   const badSources: number[] = [];
-  let checkedCopy: Uint8Array | undefined;
+  let checkedTail: Uint8Array[] | undefined;
   await Promise.all(
     active.map(async (at) => {
       const tree = at.tree;
       if (!tree) return;
+      let pieces: Uint8Array[];
       try {
-        const copy = await getShard(deps, {
-          endpoint: at.source.endpoint,
-          fileId,
-          column: at.source.column,
-          index: MANIFEST_INDEX,
-          maxBytes: defaults.maxShardBytes,
-          timeoutMs: params.timeoutMs,
-          signal,
-        });
-        fetchedBytes += copy.length;
-        tree.write(copy);
-        if (Buffer.from(tree.finish().root).equals(at.source.slotRoot)) checkedCopy ??= copy;
-        else badSources.push(at.source.column);
+        pieces = await fetchPieces(at.source, tail);
       } catch {
         signal?.throwIfAborted();
         unchecked.add(at.source.column);
+        return;
       }
+      for (const piece of pieces) tree.write(piece);
+      if (Buffer.from(tree.finish().root).equals(at.source.slotRoot)) checkedTail ??= pieces;
+      else badSources.push(at.source.column);
     }),
   );
-  const manifest = checkedCopy ?? params.manifest;
   const roots = new Map<number, Uint8Array>();
+  let manifest = checkedTail?.[checkedTail.length - 1] ?? params.manifest;
   if (badSources.length === 0) {
+    let pieces = checkedTail;
+    if (!pieces) {
+      // No source could be checked: the copied indices come from any source that serves them, the
+      // `manifest` bytes are the ones read before the pass (the caller's deal-root check guards both).
+      const copied = tail.slice(0, -1);
+      for (const source of [...active.map((at) => at.source), ...spares]) {
+        try {
+          pieces = [...(await fetchPieces(source, copied)), params.manifest];
+          break;
+        } catch (err) {
+          signal?.throwIfAborted();
+          reasons.push(`column ${source.column} at ${source.endpoint}, copied indices: ${err instanceof Error ? err.message : String(err)}`);
+        }
+      }
+      if (!pieces) throw new RepairSourcesError({ fileId, needed: 1, usable: 0, reasons });
+    }
+    const tailBytes = pieces;
+    manifest = tailBytes[tailBytes.length - 1];
     for (const c of compute) {
       const tree = trees.get(c) as SegmentTreeBuilder;
-      tree.write(manifest);
+      for (const piece of tailBytes) tree.write(piece);
       roots.set(c, tree.finish().root);
     }
-    if (params.accept(roots)) await Promise.all(params.targets.map((t) => sendTo(t, MANIFEST_INDEX, manifest)));
+    if (params.accept(roots)) {
+      await Promise.all(
+        params.targets.map(async (t) => {
+          for (const [i, index] of tail.entries()) await sendTo(t, index, tailBytes[i]);
+        }),
+      );
+    }
   }
   return {
     roots,

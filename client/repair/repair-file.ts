@@ -39,6 +39,7 @@ export interface RepairDeps {
 
 /** What `repairFile` is asked to do. */
 export interface RepairParams {
+  /** The deal to repair: a file's id, or a batch's deal id. */
   fileId: FileId;
   /** Repair when the weakest stripe has at most this many healthy columns. Default n − 1: any loss. */
   threshold?: number;
@@ -95,11 +96,13 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
 const message = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
 /**
- * Repairs a Reed-Solomon file (manifest v2) without its key: brings every lost column back on a new
- * peer that fills the column's slot on chain (docs/repair.md).
+ * Repairs a Reed-Solomon deal — a file (manifest v2) or a batch of files (docs/batches.md) — without
+ * any key: brings every lost column back on a new peer that fills the column's slot on chain
+ * (docs/repair.md). `fileId` is the deal id (a batch's deal id, not one of its files' ids).
  *
- * 1. Reads the deal and a manifest copy from any holder; its clear header (`readErasureHeader`)
- *    gives k, m, the shard size and the stripe count. A replicated file (v1) →
+ * 1. Reads the deal and the `manifest` bytes from any holder; their clear header (`repairLayoutOf`:
+ *    a v2 manifest's or a batch header) gives k, m, the shard size, the stripe count and, for a
+ *    batch, how many file manifests follow the stripes. A replicated file (v1) or batch →
  *    `ReplicatedRepairUnsupportedError`.
  * 2. Reads the file's health (`readFileHealth`). When the weakest stripe has more than `threshold`
  *    healthy columns, returns at once. Each column that is not healthy: an Empty or Freed slot can
@@ -109,7 +112,8 @@ const message = (err: unknown) => (err instanceof Error ? err.message : String(e
  *    with a proof that leads to the deal root on chain, fastest first.
  * 4. New peers: `placeColumns`, leaving out every operator that holds (or held) a column of the file.
  * 5. One streaming pass (`rebuildColumns`): per stripe k source shards → the missing shards,
- *    sent to the new peers under fresh owner assignments; the manifest copy closes each column.
+ *    sent to the new peers under fresh owner assignments; the tail (a batch's file manifests, then
+ *    the `manifest` bytes, the same in every column) is copied and closes each column.
  * 6. The rebuilt slot roots and the known ones (column order) must give the deal root
  *    (`dealRootOf`); otherwise `RepairIntegrityError` and nothing is committed — another pass with
  *    other sources and other peers is tried while both remain.
@@ -153,7 +157,10 @@ export async function repairFile(deps: RepairDeps, params: RepairParams): Promis
   const k = layout.dataShards;
   const n = k + layout.parityShards;
   if (n !== deal.slots) {
-    throw new ManifestError(`the manifest says rs:${k}+${layout.parityShards}, the deal has ${deal.slots} slots`, { details: { fileId, slots: deal.slots } });
+    throw new ManifestError(
+      `the ${layout.kind === 'batch' ? 'batch header' : 'manifest'} says rs:${k}+${layout.parityShards}, the deal has ${deal.slots} slots`,
+      { details: { fileId, slots: deal.slots } },
+    );
   }
   const healthOf = () =>
     readFileHealth(deps, { market, registry, fileId, dataColumns: k, stripes: layout.stripeCount, endpointAllowed, timeoutMs: params.timeoutMs, signal });

@@ -10,8 +10,11 @@ import { readFileHealth } from '../../../client/file-health';
 import { RepairIntegrityError, ReplicatedRepairUnsupportedError } from '../../../client/repair/errors';
 import { repairFile } from '../../../client/repair/repair-file';
 import { getHoldings } from '../../../client/transport/get-holdings';
+import { getShard } from '../../../client/transport/get-shard';
+import { uploadBatch } from '../../../client/upload-batch';
 import { peerRegistryAbi, rewardTokenAbi } from '../../../protocol/chain/generated/abis';
 import { readDeal, readSlot, SLOT_STATE } from '../../../protocol/chain/market';
+import { MANIFEST_INDEX } from '../../../protocol/column';
 import { slotIdOf } from '../../../protocol/ids';
 import { startTestNetwork, type TestNetwork } from '../../../scripts/testkit/network';
 
@@ -57,7 +60,12 @@ describe('client/repair/repair-file: rebuilding lost Reed-Solomon columns onto n
     for await (const part of download({ peers, marketplace }, { handle })) parts.push(part);
     return Buffer.concat(parts);
   };
-  const holderOf = (stored: Awaited<ReturnType<typeof put>>, column: number) => {
+  const putBatch = (contents: Uint8Array[], redundancy: Parameters<typeof uploadBatch>[1]['redundancy'] = rs42) =>
+    uploadBatch(
+      { account, chainId: net.chainId, master, peers, marketplace },
+      { files: contents.map((bytes, i) => ({ source: bytesSource(bytes), name: `batch-${i}.bin` })), chunkSize: CHUNK, redundancy, pollIntervalMs: 100 },
+    );
+  const holderOf = (stored: Pick<Awaited<ReturnType<typeof put>>, 'columns'>, column: number) => {
     const c = stored.columns[column];
     const peer = net.peers.find((p) => p.address.toLowerCase() === c.operator.toLowerCase());
     if (!peer) throw new Error(`no test peer holds column ${column}`);
@@ -189,6 +197,63 @@ describe('client/repair/repair-file: rebuilding lost Reed-Solomon columns onto n
         (e: unknown) => e,
       );
       expect(err).to.be.instanceOf(ReplicatedRepairUnsupportedError);
+    });
+  });
+
+  describe('when the deal is a Reed-Solomon batch and one holder is gone for good', () => {
+    it('rebuilds the column from the clear batch header alone: stripes by Reed-Solomon, file manifests and header copied; every file reads back', async () => {
+      const contents = [0, 1, 40 * 1024].map((size) => randomBytes(size));
+      const batch = await putBatch(contents);
+      // Stripes: none for the empty file, one each for the others; then the three manifests, then the header.
+      const stripes = batch.files.reduce((s, f) => s + Math.ceil(f.chunkCount / 4), 0);
+      expect(stripes).to.equal(2);
+      expect(batch.files.map((f) => f.manifestIndex)).to.deep.equal([2, 3, 4]);
+      const operators = batch.columns.map((c) => c.operator.toLowerCase());
+      await net.stopPeer(holderOf(batch, 3).peer.index);
+      await time.increase(DAY + 1);
+
+      const report = await repairFile(deps(), { fileId: batch.dealId, pollIntervalMs: 100 });
+
+      expect(report.before).to.deep.include({ stripes, minHealthy: 5 });
+      expect(report.freed).to.deep.equal([3]);
+      expect(report.waiting).to.deep.equal([]);
+      expect(report.rebuilt.map((r) => r.column)).to.deep.equal([3]);
+      const { peer: newPeer, endpoint } = report.rebuilt[0];
+      expect(operators).to.not.include(newPeer.toLowerCase());
+      const slot = await readSlot(marketplace, { market: marketplace.market, slotId: slotIdOf(batch.dealId, 3) });
+      expect(slot.state).to.equal(SLOT_STATE.Filled);
+      expect(slot.peer.toLowerCase()).to.equal(newPeer.toLowerCase());
+      expect(report.after?.minHealthy).to.equal(6);
+      const after = await readFileHealth(marketplace, {
+        market: marketplace.market,
+        registry: marketplace.registry,
+        fileId: batch.dealId,
+        dataColumns: 4,
+        stripes,
+        timeoutMs: 2_000,
+      });
+      expect(after.minHealthy).to.equal(6);
+      // The copied tail is byte for byte what every column holds: the files' manifests, then the batch header.
+      for (const index of [2, 3, 4, MANIFEST_INDEX] as const) {
+        const rebuilt = await getShard({}, { endpoint, fileId: batch.dealId, column: 3, index });
+        const original = await getShard({}, { endpoint: batch.columns[0].endpoint, fileId: batch.dealId, column: 0, index });
+        expect(Buffer.compare(rebuilt, original)).to.equal(0, `index ${index}`);
+      }
+      // Every file through its own handle, with the lost holder still stopped and two more stopped: each stripe needs the rebuilt column.
+      for (const c of [0, 1]) await net.stopPeer(holderOf(batch, c).peer.index);
+      for (const [i, f] of batch.files.entries()) {
+        expect(Buffer.compare(await get(f.handle), contents[i])).to.equal(0, `file ${i} (${contents[i].length} bytes)`);
+      }
+    });
+
+    it('refuses a replicated batch with ReplicatedRepairUnsupportedError', async () => {
+      const batch = await putBatch([randomBytes(1), randomBytes(CHUNK + 1)], { scheme: 'replicate', replicas: 3 });
+      const err = await repairFile(deps(), { fileId: batch.dealId }).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(err).to.be.instanceOf(ReplicatedRepairUnsupportedError);
+      expect((err as ReplicatedRepairUnsupportedError).message).to.match(/replicated batch/);
     });
   });
 
