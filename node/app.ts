@@ -3,7 +3,12 @@ import type { Address } from 'viem';
 import { nodeDefaults } from './config';
 import type { NodeEnv } from './env';
 import type { DealSource } from './market/chain-deals';
+import { publicReadCors } from './middleware/cors';
 import { errorHandler, notFoundHandler } from './middleware/error-handler';
+import { isPublicRead, isShardRead } from './middleware/public-reads';
+import { type RateBudget, rateLimit, remoteAddress } from './middleware/rate-limit';
+import { securityHeaders } from './middleware/security-headers';
+import { uploadCap } from './middleware/upload-cap';
 import { fileRoutes } from './routes/files';
 import { healthRoutes } from './routes/health';
 import { operatorRoutes } from './routes/operator';
@@ -15,6 +20,20 @@ import type { MarketState } from './store/market-state';
 import type { NonceStore } from './store/nonce-store';
 import type { SlotIndex } from './store/slot-index';
 import type { SlotStore } from './store/slot-store';
+
+/** The node's guards against floods; defaults in `nodeDefaults`. */
+export interface NodeHardening {
+  /** Shard uploads in progress at once before 429 `TOO_MANY_UPLOADS`. */
+  maxConcurrentUploads: number;
+  /** `retry-after` of a refused upload, in seconds. */
+  uploadRetryAfterSeconds: number;
+  /** Signed writes (shards, commit notices) per verified signer, before 429 `RATE_LIMITED`. */
+  signerRateLimit: RateBudget;
+  /** GET/HEAD requests per remote address, before 429 `RATE_LIMITED`. */
+  readRateLimit: RateBudget;
+  /** Most buckets each rate limiter keeps. */
+  rateLimitMaxKeys: number;
+}
 
 /** What the node's HTTP app needs; chain reads only through the narrow `deals` source (tests drive it through `app.request()`). */
 export interface NodeAppDeps {
@@ -40,11 +59,16 @@ export interface NodeAppDeps {
   startedAt?: number;
   /** Where unexpected errors are logged. Default `console.error`. */
   log?: (line: string) => void;
+  /** Upload cap and rate limits; each field defaults to `nodeDefaults`. */
+  hardening?: Partial<NodeHardening>;
 }
 
 /**
  * Builds the node's HTTP app: shard writes and reads, file holdings, status, health, operator
- * routes, one JSON error path and a JSON 404.
+ * routes, one JSON error path and a JSON 404. Every answer carries security headers; public reads
+ * are open to any origin (CORS), cross-origin writes are refused at the preflight; reads are rate
+ * limited per remote address, signed writes per signer (after verification), and shard uploads
+ * are capped in number — all before a body is read. The limiters' state lives in this app.
  *
  * @example
  * const nodeStore = await openNodeStore({ dataDir });
@@ -55,9 +79,28 @@ export interface NodeAppDeps {
 export function createNodeApp(deps: NodeAppDeps): Hono<NodeEnv> {
   const now = deps.now ?? Date.now;
   const locks = createKeyedLock();
+  const hardening: NodeHardening = { ...nodeDefaults, ...deps.hardening };
   const app = new Hono<NodeEnv>();
   app.onError(errorHandler({ log: deps.log ?? console.error }));
   app.notFound(notFoundHandler());
+  app.use('*', securityHeaders({ crossOrigin: isShardRead }));
+  app.use('*', publicReadCors({ isPublic: isPublicRead }));
+  app.use(
+    '*',
+    rateLimit({
+      budget: hardening.readRateLimit,
+      key: (c) => (c.req.method === 'GET' || c.req.method === 'HEAD' ? remoteAddress(c) : undefined),
+      now,
+      what: 'remote address',
+      maxKeys: hardening.rateLimitMaxKeys,
+    }),
+  );
+  app.on(
+    'PUT',
+    '/slots/:slotId/shards/:index',
+    uploadCap({ maxConcurrent: hardening.maxConcurrentUploads, retryAfterSeconds: hardening.uploadRetryAfterSeconds }),
+  );
+  const signerLimit = rateLimit({ budget: hardening.signerRateLimit, key: (c) => c.get('signer'), now, what: 'signer', maxKeys: hardening.rateLimitMaxKeys });
   app.route('/', healthRoutes());
   app.route('/', statusRoutes({ index: deps.index, identity: deps.identity, limits: deps.limits, now, startedAt: deps.startedAt ?? now() }));
   app.route('/', fileRoutes({ index: deps.index }));
@@ -74,6 +117,7 @@ export function createNodeApp(deps: NodeAppDeps): Hono<NodeEnv> {
       market: deps.marketAddress,
       maxSkewSeconds: nodeDefaults.maxSignatureSkewSeconds,
       now,
+      afterSignature: signerLimit,
     }),
   );
   app.route(
@@ -87,6 +131,7 @@ export function createNodeApp(deps: NodeAppDeps): Hono<NodeEnv> {
       maxSkewSeconds: nodeDefaults.maxSignatureSkewSeconds,
       now,
       onRecorded: deps.onCommitRecorded,
+      afterSignature: signerLimit,
     }),
   );
   app.route('/', operatorRoutes({ index: deps.index, store: deps.store, locks, apiKey: deps.apiKey }));

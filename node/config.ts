@@ -29,6 +29,28 @@ export const nodeDefaults = {
   /** …but at least every 2 s: an uploader waits for the fills after committing its root, and one
    * `eth_getLogs` every 2 s per node is cheap for any RPC endpoint. */
   marketIntervalMaxMs: 2_000,
+  /** Shard uploads in progress at once; one more gets 429 `TOO_MANY_UPLOADS`. 64 × a 16 MiB shard
+   * bounds buffers and open temporary files, and is far above the few shards per column a client keeps in flight. */
+  maxConcurrentUploads: 64,
+  /** The `retry-after` of a refused upload: an upload slot frees up within a shard's transfer time. */
+  uploadRetryAfterSeconds: 1,
+  /** Signed writes per verified signer: a burst of 2000 then 1000 a second — far above what one client
+   * sends (benchmarks write hundreds of shards a second from one address), low enough that a flood of
+   * tiny signed requests cannot monopolise the node. */
+  signerRateLimit: { burst: 2_000, perSecond: 1_000 },
+  /** Unauthenticated reads (GET/HEAD) per remote address: downloads fetch many shards in parallel,
+   * and devnets and tests read from one loopback address, so this only stops a flood. */
+  readRateLimit: { burst: 5_000, perSecond: 2_000 },
+  /** Most buckets kept per limiter (full and least recently used ones are forgotten first): bounded memory. */
+  rateLimitMaxKeys: 10_000,
+  /** A client must send its request headers within 15 s (slowloris); Node's default is 60 s. */
+  headersTimeoutMs: 15_000,
+  /** …and the whole request, body included, within 120 s: a 16 MiB shard at 140 KB/s. */
+  requestTimeoutMs: 120_000,
+  /** An idle keep-alive connection is closed after 5 s (Node's default, kept explicit). */
+  keepAliveTimeoutMs: 5_000,
+  /** How often the server checks those timeouts (Node's default of 30 s would let a slow header linger 45 s). */
+  connectionsCheckingIntervalMs: 1_000,
   /** File name of the SQLite index inside the data directory. */
   indexFileName: 'index.sqlite',
 } as const;

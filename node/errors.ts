@@ -30,7 +30,9 @@ export type ForbiddenCode =
   /** A write whose assignment deadline has passed. */
   | 'ASSIGNMENT_EXPIRED'
   /** A write for a deal that ended or was cancelled. */
-  | 'DEAL_ENDED';
+  | 'DEAL_ENDED'
+  /** A cross-origin preflight for a write or a non-public route: browsers get no CORS allowance for it. */
+  | 'CROSS_ORIGIN_REFUSED';
 
 /**
  * A write that would put more bytes in a slot than its deal's `bytesPerSlot`. Answered with 413.
@@ -190,5 +192,24 @@ export class CommitMismatchError extends InvalidInputError {
   constructor(code: 'ROOT_PROOF_INVALID' | 'SEGMENT_COUNT_MISMATCH', message: string, options: ErrorOptions = {}) {
     super(message, options);
     this.code = code;
+  }
+}
+
+/**
+ * The node is busy or the caller is too fast: too many shard uploads at once (`TOO_MANY_UPLOADS`)
+ * or a signer's or remote address's request budget is spent (`RATE_LIMITED`). Answered with 429
+ * and `retry-after: <retryAfterSeconds>`; refused before the body is read, so nothing is stored.
+ *
+ * @example
+ * throw new TooManyRequestsError('RATE_LIMITED', 'too many requests from this signer', { retryAfterSeconds: 2 });
+ */
+export class TooManyRequestsError extends DhostError {
+  override readonly code: string;
+  /** Whole seconds after which a retry can succeed (at least 1). */
+  readonly retryAfterSeconds: number;
+  constructor(code: 'TOO_MANY_UPLOADS' | 'RATE_LIMITED', message: string, options: ErrorOptions & { retryAfterSeconds: number }) {
+    super(message, options);
+    this.code = code;
+    this.retryAfterSeconds = Math.max(1, Math.ceil(options.retryAfterSeconds));
   }
 }

@@ -44,7 +44,21 @@ export interface NodeOptions {
   pricePerGiBEpoch?: bigint;
   /** How often the node scans the chain, fills committed slots and proves; default a quarter epoch, at most 15 s. */
   marketIntervalMs?: number;
+  /** Slow-client limits of the HTTP server; each field defaults to `nodeDefaults`. */
+  serverTimeouts?: Partial<ServerTimeouts>;
   log?: (line: string) => void;
+}
+
+/** How long the HTTP server waits for a slow client before it closes the connection. */
+export interface ServerTimeouts {
+  /** Until the request headers are complete (Node answers 408 and closes). */
+  headersTimeoutMs: number;
+  /** Until the whole request, body included, is received; must be ≥ `headersTimeoutMs`. */
+  requestTimeoutMs: number;
+  /** An idle keep-alive connection. */
+  keepAliveTimeoutMs: number;
+  /** How often the server checks the first two. */
+  connectionsCheckingIntervalMs: number;
 }
 
 /** A started node. */
@@ -179,7 +193,20 @@ export async function startNode(options: NodeOptions, signal?: AbortSignal): Pro
     // Stop order (reverse of the pushes): close the server, let running handlers finish (a hung-up
     // upload removes its temporary file), then close the database.
     cleanups.push(() => inFlight.drained(5_000));
-    const server = serve({ fetch: inFlight.fetch, hostname: host, port: options.port });
+    const timeouts: ServerTimeouts = { ...nodeDefaults, ...options.serverTimeouts };
+    const server = serve({
+      fetch: inFlight.fetch,
+      hostname: host,
+      port: options.port,
+      serverOptions: {
+        headersTimeout: timeouts.headersTimeoutMs,
+        requestTimeout: timeouts.requestTimeoutMs,
+        keepAliveTimeout: timeouts.keepAliveTimeoutMs,
+        connectionsCheckingInterval: timeouts.connectionsCheckingIntervalMs,
+      },
+    });
+    // Older Node versions ignore the option in createServer: set the property as well.
+    if ('keepAliveTimeout' in server) server.keepAliveTimeout = timeouts.keepAliveTimeoutMs;
     cleanups.push(() => closeServer(server));
     const port = await listen(server);
     const url = `http://${urlHost(host)}:${port}`;

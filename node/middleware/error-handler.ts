@@ -13,6 +13,7 @@ import {
   ShardConflictError,
   ShardTooLargeError,
   SlotFullError,
+  TooManyRequestsError,
 } from '../errors';
 
 /**
@@ -28,6 +29,7 @@ export function statusOf(error: unknown): ContentfulStatusCode {
   if (error instanceof NotFoundError) return 404;
   if (error instanceof ShardConflictError || error instanceof CommitNotReadyError) return 409;
   if (error instanceof ShardTooLargeError || error instanceof SlotFullError) return 413;
+  if (error instanceof TooManyRequestsError) return 429;
   if (error instanceof CapacityExceededError) return 507;
   if (error instanceof HTTPException) return error.status as ContentfulStatusCode;
   return 500;
@@ -35,7 +37,7 @@ export function statusOf(error: unknown): ContentfulStatusCode {
 
 /**
  * The node's one error path: every refusal becomes JSON `{ error: { code, message, details? } }`
- * with the status `statusOf` gives. Unexpected errors are logged and answered with a generic 500,
+ * with the status `statusOf` gives (a 429 also says `retry-after`). Unexpected errors are logged and answered with a generic 500,
  * so no internals leak.
  *
  * @example
@@ -55,6 +57,7 @@ export function errorHandler(options: { log: (line: string) => void }): ErrorHan
       );
       body = { error: { code: 'INTERNAL_ERROR', message: 'the node failed to handle this request' } };
     }
+    if (error instanceof TooManyRequestsError) return c.json(body, status, { 'retry-after': String(error.retryAfterSeconds) });
     return c.json(body, status);
   };
 }

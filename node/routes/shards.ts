@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
-import { Hono } from 'hono';
+import { Hono, type MiddlewareHandler } from 'hono';
 import type { Address } from 'viem';
 import type { z } from 'zod';
 import { parseShardIndex } from '../../protocol/column';
@@ -31,9 +31,12 @@ export interface ShardRoutesDeps {
   limits: { capacityBytes: number; maxShardBytes: number };
   maxSkewSeconds: number;
   now: () => number;
+  /** Runs after the signature is verified, before the deal is read (the per-signer rate limit). */
+  afterSignature?: MiddlewareHandler<NodeEnv>;
 }
 
 const SHARD_PATH = '/slots/:slotId/shards/:index';
+const passThrough: MiddlewareHandler<NodeEnv> = (_c, next) => next();
 
 /**
  * `PUT /slots/:slotId/shards/:index?fileId=0x…&column=N` stores a shard (signed by the deal's
@@ -51,6 +54,7 @@ export function shardRoutes(deps: ShardRoutesDeps): Hono<NodeEnv> {
     SHARD_PATH,
     requestLimits({ maxBodyBytes: deps.limits.maxShardBytes }),
     signedWrite({ identity: deps.identity, nonces: deps.nonces, now: deps.now, maxSkewSeconds: deps.maxSkewSeconds }),
+    deps.afterSignature ?? passThrough,
     dealWrite({ deals: deps.deals, identity: deps.identity, market: deps.market, now: deps.now }),
     async (c) => {
       const slotId = parseSlotId(c.req.param('slotId'));

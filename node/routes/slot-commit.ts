@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { Hono } from 'hono';
+import { Hono, type MiddlewareHandler } from 'hono';
 import { type Address, bytesToHex, type Hex, hexToBytes } from 'viem';
 import type { z } from 'zod';
 import { InvalidInputError } from '../../protocol/errors';
@@ -38,6 +38,8 @@ export interface SlotCommitRoutesDeps {
   now: () => number;
   /** Called after a new slot was recorded (the node starts its fill round at once). */
   onRecorded?: () => void;
+  /** Runs after the signature is verified, before the body is read (the per-signer rate limit). */
+  afterSignature?: MiddlewareHandler<NodeEnv>;
 }
 
 /**
@@ -66,6 +68,7 @@ export function slotCommitRoutes(deps: SlotCommitRoutesDeps): Hono<NodeEnv> {
     '/slots/:slotId/commit',
     requestLimits({ maxBodyBytes: MAX_COMMIT_BODY_BYTES }),
     signedWrite({ identity: deps.identity, nonces: deps.nonces, now: deps.now, maxSkewSeconds: deps.maxSkewSeconds }),
+    deps.afterSignature ?? ((_c, next) => next()),
     async (c) => {
       const slotId = parseSlotId(c.req.param('slotId'));
       const fileIdParam = c.req.query('fileId');

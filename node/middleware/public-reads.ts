@@ -1,0 +1,32 @@
+/*
+ * Which requests are public reads: the only ones a web page on another origin may make. Shards are
+ * content-addressed ciphertext, and `/files/:id`, `/status` and `/health` reveal nothing a holder of
+ * the handle could not learn from the chain, so any origin may read them; everything else (writes,
+ * operator routes) stays same-origin.
+ */
+
+const SHARD_PATH = /^\/slots\/[^/]+\/shards\/[^/]+$/;
+const PUBLIC_PATHS = [SHARD_PATH, /^\/files\/[^/]+$/, /^\/status$/, /^\/health$/];
+
+const isRead = (method: string) => method === 'GET' || method === 'HEAD';
+
+/**
+ * True for a GET or HEAD of a shard, `/files/:id`, `/status` or `/health`.
+ *
+ * @example
+ * isPublicRead('GET', '/status'); // true
+ * isPublicRead('PUT', '/slots/0x…/shards/0'); // false
+ */
+export function isPublicRead(method: string, path: string): boolean {
+  return isRead(method.toUpperCase()) && PUBLIC_PATHS.some((p) => p.test(path));
+}
+
+/**
+ * True for a GET or HEAD of a shard (`/slots/:slotId/shards/:index`).
+ *
+ * @example
+ * isShardRead('HEAD', '/slots/0x…/shards/manifest'); // true
+ */
+export function isShardRead(method: string, path: string): boolean {
+  return isRead(method.toUpperCase()) && SHARD_PATH.test(path);
+}
