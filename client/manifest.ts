@@ -366,25 +366,14 @@ export function decryptManifest(params: { fileKey: Uint8Array; fileId: FileId; c
   if (bytes.length < headerBytes + TAG_BYTES || !Buffer.from(bytes.subarray(0, MANIFEST_MAGIC.length)).equals(MANIFEST_MAGIC)) {
     throw new ManifestError('bytes are not an encrypted dhost manifest (magic DHM1)', { details: { column } });
   }
-  let text: string;
-  try {
-    const key = deriveManifestKey({ fileKey: params.fileKey, fileId, column });
-    const decipher = createDecipheriv('aes-256-gcm', key, bytes.subarray(MANIFEST_MAGIC.length, headerBytes), { authTagLength: TAG_BYTES });
-    decipher.setAAD(manifestAssociatedData({ fileId, column }));
-    decipher.setAuthTag(bytes.subarray(bytes.length - TAG_BYTES));
-    text = Buffer.concat([decipher.update(bytes.subarray(headerBytes, bytes.length - TAG_BYTES)), decipher.final()]).toString('utf8');
-  } catch (cause) {
-    throw new ManifestError('manifest failed its authentication tag: forged, altered, or made for another file, key or column', {
-      details: { fileId, column },
-      cause,
-    });
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (cause) {
-    throw new ManifestError('manifest is not JSON', { details: { column }, cause });
-  }
+  const json = openManifestJson({
+    key: deriveManifestKey({ fileKey: params.fileKey, fileId, column }),
+    bytes,
+    nonceAt: MANIFEST_MAGIC.length,
+    aad: manifestAssociatedData({ fileId, column }),
+    tagFailure: 'manifest failed its authentication tag: forged, altered, or made for another file, key or column',
+    details: { fileId, column },
+  });
   const manifest = checkManifest(json);
   if (manifest.version !== MANIFEST_VERSION) throw new ManifestError('a DHM1 copy holds a version-2 manifest', { details: { column } });
   if (manifest.fileId !== fileId) throw new ManifestError('manifest belongs to another file', { details: { expected: fileId, found: manifest.fileId } });
@@ -394,30 +383,47 @@ export function decryptManifest(params: { fileKey: Uint8Array; fileId: FileId; c
   return manifest;
 }
 
+/**
+ * Opens an encrypted manifest copy — `nonce ‖ ciphertext ‖ tag` from `nonceAt` to the end — and
+ * parses its JSON; `ManifestError` with `tagFailure` when the tag does not check, or "not JSON".
+ */
+function openManifestJson(p: {
+  key: Uint8Array;
+  bytes: Uint8Array;
+  nonceAt: number;
+  aad: Uint8Array;
+  tagFailure: string;
+  details: { fileId: FileId; column: number };
+}): unknown {
+  const bodyStart = p.nonceAt + NONCE_BYTES;
+  let text: string;
+  try {
+    const decipher = createDecipheriv('aes-256-gcm', p.key, p.bytes.subarray(p.nonceAt, bodyStart), { authTagLength: TAG_BYTES });
+    decipher.setAAD(p.aad);
+    decipher.setAuthTag(p.bytes.subarray(p.bytes.length - TAG_BYTES));
+    text = Buffer.concat([decipher.update(p.bytes.subarray(bodyStart, p.bytes.length - TAG_BYTES)), decipher.final()]).toString('utf8');
+  } catch (cause) {
+    throw new ManifestError(p.tagFailure, { details: p.details, cause });
+  }
+  try {
+    return JSON.parse(text);
+  } catch (cause) {
+    throw new ManifestError('manifest is not JSON', { details: { column: p.details.column }, cause });
+  }
+}
+
 function decryptErasureManifest(params: { fileKey: Uint8Array; fileId: FileId; column: number; bytes: Uint8Array }): ErasureManifest {
   const { bytes, fileId, column } = params;
   const layout = readErasureHeader(bytes);
   const header = bytes.subarray(0, ERASURE_HEADER_BYTES);
-  const bodyStart = ERASURE_HEADER_BYTES + NONCE_BYTES;
-  let text: string;
-  try {
-    const key = deriveErasureManifestKey({ fileKey: params.fileKey, fileId });
-    const decipher = createDecipheriv('aes-256-gcm', key, bytes.subarray(ERASURE_HEADER_BYTES, bodyStart), { authTagLength: TAG_BYTES });
-    decipher.setAAD(erasureManifestAssociatedData({ fileId, header }));
-    decipher.setAuthTag(bytes.subarray(bytes.length - TAG_BYTES));
-    text = Buffer.concat([decipher.update(bytes.subarray(bodyStart, bytes.length - TAG_BYTES)), decipher.final()]).toString('utf8');
-  } catch (cause) {
-    throw new ManifestError('manifest failed its authentication tag: forged, altered (header included), or made for another file or key', {
-      details: { fileId, column },
-      cause,
-    });
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (cause) {
-    throw new ManifestError('manifest is not JSON', { details: { column }, cause });
-  }
+  const json = openManifestJson({
+    key: deriveErasureManifestKey({ fileKey: params.fileKey, fileId }),
+    bytes,
+    nonceAt: ERASURE_HEADER_BYTES,
+    aad: erasureManifestAssociatedData({ fileId, header }),
+    tagFailure: 'manifest failed its authentication tag: forged, altered (header included), or made for another file or key',
+    details: { fileId, column },
+  });
   const manifest = checkManifest(json);
   if (manifest.version !== ERASURE_MANIFEST_VERSION) throw new ManifestError('a DHM2 copy holds a version-1 manifest', { details: { column } });
   if (manifest.fileId !== fileId) throw new ManifestError('manifest belongs to another file', { details: { expected: fileId, found: manifest.fileId } });

@@ -1,13 +1,11 @@
 import { createHash } from 'node:crypto';
 import type { Address, LocalAccount } from 'viem';
 import { type ShardIndex, shardPath } from '../../protocol/column';
-import { defaults } from '../../protocol/config';
 import { type FileId, slotIdOf } from '../../protocol/ids';
-import { signRequest } from '../../protocol/signing';
 import { shardStoredSchema } from '../../protocol/wire';
-import { IntegrityError, PeerRequestError } from '../errors';
+import { IntegrityError } from '../errors';
 import type { HttpRequester } from './http-requester';
-import { peerRequest } from './request';
+import { signedPut } from './signed-put';
 
 /** Where a shard goes: the peer's signing address (the operator) and its base URL. */
 export interface PeerTarget {
@@ -53,52 +51,23 @@ export async function putShard(
   const slotId = slotIdOf(params.fileId, params.column);
   const path = shardPath({ slotId, index: params.index, fileId: params.fileId, column: params.column });
   const contentSha256 = params.contentSha256 ?? createHash('sha256').update(params.body).digest('hex');
-  const retries = params.retries ?? 1;
-  for (let attempt = 0; ; attempt += 1) {
-    const headers = await signRequest(
-      { account: deps.account },
-      { method: 'PUT', pathAndQuery: path, contentSha256, node: params.peer.operator, chainId: deps.chainId },
-    );
-    try {
-      const res = await peerRequest(
-        { request: deps.request },
-        {
-          endpoint: params.peer.endpoint,
-          method: 'PUT',
-          path,
-          headers: { ...params.headers, ...headers, 'content-type': 'application/octet-stream' },
-          body: params.body,
-          timeoutMs: params.timeoutMs ?? defaults.requestTimeoutMs,
-          maxBytes: 64 * 1024,
-          signal: params.signal,
-        },
-      );
-      let receipt: { sha256: string; size: number; created: boolean } | undefined;
-      try {
-        const parsed = shardStoredSchema.safeParse(JSON.parse(Buffer.from(res.body).toString('utf8')));
-        if (parsed.success) receipt = parsed.data;
-      } catch {
-        // handled below
-      }
-      if (!receipt) {
-        throw new PeerRequestError({
-          endpoint: params.peer.endpoint,
-          method: 'PUT',
-          path,
-          status: res.status,
-          peerCode: 'BAD_RESPONSE',
-          message: 'answer is not a shard receipt',
-        });
-      }
-      if (receipt.sha256 !== contentSha256 || receipt.size !== params.body.length) {
-        throw new IntegrityError(`peer ${params.peer.endpoint} confirmed other bytes than those sent`, {
-          details: { endpoint: params.peer.endpoint, index: params.index, sent: contentSha256, confirmed: receipt.sha256 },
-        });
-      }
-      return { created: res.status === 201 || receipt.created, sha256: receipt.sha256, size: receipt.size };
-    } catch (err) {
-      if (err instanceof PeerRequestError && err.transient && attempt < retries) continue;
-      throw err;
-    }
+  const { answer: receipt, status } = await signedPut(deps, {
+    peer: params.peer,
+    path,
+    body: params.body,
+    contentSha256,
+    contentType: 'application/octet-stream',
+    schema: shardStoredSchema,
+    what: 'a shard receipt',
+    headers: params.headers,
+    retries: params.retries,
+    timeoutMs: params.timeoutMs,
+    signal: params.signal,
+  });
+  if (receipt.sha256 !== contentSha256 || receipt.size !== params.body.length) {
+    throw new IntegrityError(`peer ${params.peer.endpoint} confirmed other bytes than those sent`, {
+      details: { endpoint: params.peer.endpoint, index: params.index, sent: contentSha256, confirmed: receipt.sha256 },
+    });
   }
+  return { created: status === 201 || receipt.created, sha256: receipt.sha256, size: receipt.size };
 }
