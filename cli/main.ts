@@ -1,4 +1,5 @@
 import { DhostError } from '../protocol/errors';
+import { delegateCommand } from './commands/delegate';
 import { deployCommand } from './commands/deploy';
 import { devnetCommand } from './commands/devnet';
 import { downloadCommand } from './commands/download';
@@ -6,6 +7,8 @@ import { lsCommand } from './commands/ls';
 import { nodeCommand } from './commands/node';
 import { peersCommand } from './commands/peers';
 import { repairCommand } from './commands/repair';
+import { revokeCommand } from './commands/revoke';
+import { shareCommand } from './commands/share';
 import { statusCommand } from './commands/status';
 import { uploadCommand } from './commands/upload';
 import { UsageError } from './errors';
@@ -25,12 +28,18 @@ export type Command = (io: CommandIo, args: string[]) => Promise<number>;
 const COMMANDS: Record<string, { run: Command; summary: string }> = {
   devnet: { run: devnetCommand, summary: 'local chain + deployment + eight peer nodes (npm start)' },
   deploy: { run: deployCommand, summary: 'deploy the contracts to DHOST_RPC_URL with DHOST_PRIVATE_KEY' },
-  node: { run: nodeCommand, summary: 'run a peer node: --port P --data DIR [--capacity SIZE] [--stake AMOUNT] [--endpoint URL]; `node status [--json]`' },
+  node: { run: nodeCommand, summary: 'run a peer node: --port P --data DIR [--capacity SIZE] [--stake AMOUNT] [--endpoint URL]; `node status [--json]`; `node details [--json]` (the running node, signed with the operator key)' },
   upload: {
     run: uploadCommand,
     summary: 'upload FILE [--redundancy rs:K+M|replicate:N] [--replicas N] [--epochs N] [--chunk-size SIZE] [--json]; opens a deal, prints the handle last',
   },
-  download: { run: downloadCommand, summary: 'download HANDLE -o PATH' },
+  download: { run: downloadCommand, summary: 'download HANDLE|LINK -o PATH' },
+  share: {
+    run: shareCommand,
+    summary: 'share HANDLE [--expires 1d] [--to 0x…] [--columns 0,1]: prints a share link (token in the query, key in the fragment)',
+  },
+  revoke: { run: revokeCommand, summary: 'revoke LINK, or revoke HANDLE --all: revoke share tokens on chain' },
+  delegate: { run: delegateCommand, summary: 'delegate ADDRESS [--read] [--repair] | --none: let another key share or repair your files' },
   ls: { run: lsCommand, summary: 'your uploads and their handles [--json]' },
   peers: { run: peersCommand, summary: 'active peers from the chain with live status [--json]' },
   repair: {

@@ -6,7 +6,7 @@ import { type Deployment, deploymentPath, loadDeployment } from '../protocol/cha
 import { defaults } from '../protocol/config';
 import { ChainError } from '../protocol/errors';
 import { UsageError } from './errors';
-import { packageRoot } from './package-root';
+import { packageRoot } from '../protocol/package-root';
 
 /** Settings shared by every command: flags first, then environment, then defaults. */
 export interface Settings {

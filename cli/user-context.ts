@@ -65,3 +65,17 @@ export async function accountKey(keystore: Keystore, hooks: { onNewKey?: (file: 
 export function publicEndpointsOnly(chainId: number, env: NodeJS.ProcessEnv): boolean {
   return chainId !== 31337 && env.DHOST_ALLOW_PRIVATE_ENDPOINTS !== '1';
 }
+
+/**
+ * The user's account when there is one (`DHOST_PRIVATE_KEY`, or a key already kept in
+ * `DHOST_HOME`), without making a key: reading through a bearer share link needs none.
+ *
+ * @example
+ * const account = await existingAccount(settings); // undefined on a fresh machine
+ */
+export async function existingAccount(settings: Settings): Promise<LocalAccount | undefined> {
+  if (settings.privateKey) return privateKeyToAccount(settings.privateKey);
+  const keystore = openKeystore({ home: settings.home });
+  if (!fs.existsSync(path.join(keystore.home, KEYSTORE_FILES.accountKey))) return undefined;
+  return privateKeyToAccount(await keystore.loadOrCreateAccountKey());
+}

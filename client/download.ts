@@ -1,20 +1,22 @@
 import { createHash } from 'node:crypto';
-import type { Address } from 'viem';
+import type { Address, LocalAccount } from 'viem';
 import type { MANIFEST_INDEX, ShardIndex } from '../protocol/column';
 import { defaults } from '../protocol/config';
 import { type FileId, slotIdOf } from '../protocol/ids';
+import { accessForLink } from './access/access-for-link';
+import type { ReadAccess } from './access/read-access';
 import { decryptChunk, TAG_BYTES } from './cipher';
 import type { ChainReader } from './deal/chain-deps';
 import { readChainHolders } from './deal/read-holders';
 import { isPublicEndpoint } from './endpoint-policy';
 import { createCodec } from './erasure';
 import { ChunksLostError, type ColumnFailure, IntegrityError, ManifestError, NoColumnsFoundError, StripesLostError } from './errors';
-import { parseAnyHandle } from './handle';
 import { deriveChunkKey, deriveErasureChunkKey } from './keys';
 import { decryptManifest, ERASURE_MANIFEST_VERSION, type ErasureManifest, type Manifest, shardHashesOf } from './manifest';
 import type { PeerExperienceLog } from './peer-experience';
 import type { PeerSource } from './peer-source';
 import type { OnProgress } from './progress';
+import { type ParsedLink, parseLink } from './share-link';
 import { getHoldings } from './transport/get-holdings';
 import { getShard } from './transport/get-shard';
 import type { HttpRequester } from './transport/http-requester';
@@ -28,6 +30,10 @@ export interface DownloadDeps {
   peers: PeerSource;
   marketplace?: { publicClient: ChainReader; market: Address; registry: Address };
   request?: HttpRequester;
+  /** How shard reads are authorized. Default: the share link's token (co-signed by `account` when it names a grantee), or a short token `account` signs for itself as the deal's owner or read delegate (`accessForLink`). */
+  access?: ReadAccess;
+  /** The reader's account: the owner or a delegate, or the grantee of a share link. */
+  account?: Pick<LocalAccount, 'address' | 'signMessage' | 'signTypedData'>;
   /** Where reads that succeeded and failed are recorded per operator (placement reads it to lower the score of peers that do not serve). */
   experience?: Pick<PeerExperienceLog, 'recordSuccess' | 'recordFailure'>;
 }
@@ -96,10 +102,13 @@ function message(err: unknown): string {
  * decrypt under this file's key (`ManifestError`).
  *
  * @example
- * for await (const piece of download({ peers }, { handle: 'dhost://3f…#q1…' })) process.stdout.write(piece);
+ * for await (const piece of download({ peers, marketplace, account }, { handle: 'dhost://3f…#q1…' })) process.stdout.write(piece);
+ * for await (const piece of download({ peers, marketplace }, { handle: 'dhost://3f…?t=AQ…#q1…' })) process.stdout.write(piece); // a share link
  */
-export async function* download(deps: DownloadDeps, params: DownloadParams): AsyncIterable<Uint8Array> {
-  const { fileId, fileKey, dealId, manifestIndex, firstShard } = parseAnyHandle(params.handle);
+export async function* download(given: DownloadDeps, params: DownloadParams): AsyncIterable<Uint8Array> {
+  const link = parseLink(params.handle);
+  const { fileId, fileKey, dealId, manifestIndex, firstShard } = link.location;
+  const deps: DownloadDeps = { ...given, access: given.access ?? (await defaultAccess(given, link)) };
   const window = Math.max(1, params.window ?? 4);
   const stop = new AbortController();
   const signal = params.signal ? AbortSignal.any([params.signal, stop.signal]) : stop.signal;
@@ -182,8 +191,17 @@ export async function* download(deps: DownloadDeps, params: DownloadParams): Asy
           }
           try {
             const shard = await getShard(
-              { request: deps.request },
-              { endpoint: holder.endpoint, fileId: dealId, column, index: firstShard + index, maxBytes: shardBytes, timeoutMs: params.timeoutMs, signal },
+              { request: deps.request, access: deps.access },
+              {
+                endpoint: holder.endpoint,
+                node: holder.operator,
+                fileId: dealId,
+                column,
+                index: firstShard + index,
+                maxBytes: shardBytes,
+                timeoutMs: params.timeoutMs,
+                signal,
+              },
             );
             const got = createHash('sha256').update(shard).digest('hex');
             if (shard.length !== shardBytes || got !== expected) {
@@ -296,9 +314,10 @@ async function* erasurePieces(
       }
       try {
         const shard = await getShard(
-          { request: deps.request },
+          { request: deps.request, access: deps.access },
           {
             endpoint: holder.endpoint,
+            node: holder.operator,
             fileId: dealId,
             column,
             index: firstShard + stripe,
@@ -448,6 +467,14 @@ async function* erasurePieces(
  * The peers to ask: the deal's slot holders from the chain when the file has a deal with a filled
  * slot, otherwise every active peer (files uploaded before deals).
  */
+/** The link's token, or a token the account signs for itself; none without a chain to check the deal's owner on. */
+async function defaultAccess(deps: DownloadDeps, link: ParsedLink): Promise<ReadAccess | undefined> {
+  if (!deps.marketplace) return link.tokenText ? { token: link.tokenText, chainId: 0 } : undefined;
+  const { publicClient, market } = deps.marketplace;
+  const chainId = await publicClient.getChainId();
+  return accessForLink({ account: deps.account, publicClient }, { chainId, market, link });
+}
+
 async function candidatesOf(deps: DownloadDeps, params: { fileId: FileId; signal: AbortSignal }): Promise<{ endpoint: string; operator?: Address }[]> {
   if (deps.marketplace) {
     const { publicClient, market, registry } = deps.marketplace;
@@ -515,8 +542,16 @@ async function fetchManifest(
       }
       try {
         const bytes = await getShard(
-          { request: deps.request },
-          { endpoint: holder.endpoint, fileId: params.dealId, column, index: params.manifestIndex, timeoutMs: params.timeoutMs, signal: params.signal },
+          { request: deps.request, access: deps.access },
+          {
+            endpoint: holder.endpoint,
+            node: holder.operator,
+            fileId: params.dealId,
+            column,
+            index: params.manifestIndex,
+            timeoutMs: params.timeoutMs,
+            signal: params.signal,
+          },
         );
         const manifest = decryptManifest({ fileKey: params.fileKey, fileId: params.fileId, column, bytes });
         params.onProgress?.({ phase: 'manifest', bytes: bytes.length, totalBytes: bytes.length });

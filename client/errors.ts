@@ -276,3 +276,23 @@ export class StripesLostError extends DhostError {
     this.columns = params.columns;
   }
 }
+
+/**
+ * A read cannot be authorized: the caller holds neither the deal's key nor a token for it, a
+ * grantee-bound token is used without the grantee's key, or a co-signature needs a node address
+ * that is not known.
+ *
+ * @example
+ * throw new ReadAccessError('NOT_GRANTEE', 'this share link is for 0xAb…; use that account');
+ */
+export class ReadAccessError extends DhostError {
+  override readonly code: string;
+  constructor(
+    code: 'NODE_UNKNOWN' | 'NOT_GRANTEE' | 'NO_READ_ACCESS' | 'TOKEN_FOR_OTHER_DEAL',
+    message: string,
+    options: { details?: Record<string, unknown>; cause?: unknown } = {},
+  ) {
+    super(message, options);
+    this.code = code;
+  }
+}

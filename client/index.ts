@@ -11,6 +11,12 @@
  * const deals = await listDeals({ publicClient, market }, { owner: account.address });
  */
 
+export { accessForLink } from './access/access-for-link';
+export { createShareLink, type ShareLink } from './access/create-share-link';
+export { type ReadAccess, readAccessHeaders } from './access/read-access';
+export { revokeTokens } from './access/revoke-tokens';
+export { SELF_ISSUED_TTL_SECONDS, selfIssuedAccess } from './access/self-issued-access';
+export { setDelegate } from './access/set-delegate';
 export { BATCH_HEADER_BYTES, BATCH_HEADER_MAGIC, type BatchLayout, decodeBatchHeader, encodeBatchHeader } from './batch/batch-header';
 export { type Chunk, checkChunkSize, chunkCountOf, chunkStream, lastChunkLengthOf } from './chunker';
 export { chunkAssociatedData, chunkNonce, decryptChunk, encryptChunk, FORMAT_VERSION, NONCE_BYTES, TAG_BYTES } from './cipher';
@@ -125,6 +131,7 @@ export {
   type RedundancyChoice,
 } from './redundancy';
 export { seededRandom } from './seeded-random';
+export { formatShareLink, formatWebShareLink, type ParsedLink, parseLink } from './share-link';
 export { getHoldings } from './transport/get-holdings';
 export { getShard } from './transport/get-shard';
 export { getStatus } from './transport/get-status';

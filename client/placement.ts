@@ -32,8 +32,18 @@ export interface Placement {
   spares: PlacedPeer[];
 }
 
-/** Asks one peer for its status and the round trip; `getStatus` over HTTP unless injected. */
-export type StatusProbe = (params: { endpoint: string; timeoutMs: number; signal?: AbortSignal }) => Promise<{ status: NodeStatus; rttMs: number }>;
+/**
+ * Asks one peer for its status and the round trip; `getStatus` over HTTP unless injected. The status
+ * must be signed by `expectedSigner` (the operator on chain) for `chainId` (when given): a probe
+ * throws otherwise, and the peer is dropped with that reason.
+ */
+export type StatusProbe = (params: {
+  endpoint: string;
+  timeoutMs: number;
+  signal?: AbortSignal;
+  expectedSigner: Address;
+  chainId?: number;
+}) => Promise<{ status: NodeStatus; rttMs: number }>;
 
 /** The endpoint as a key: scheme, host and port, lower case, so two spellings of one node collide. */
 function endpointKey(endpoint: string): string {
@@ -71,7 +81,8 @@ function sampleByWeight<T>(random: () => number, items: readonly T[], weight: (t
  * chain (`capacity − ledger.bytesHeld`) than `columnBytes`, and — with `publicEndpointsOnly`
  * (outside the devnet) — loopback, private or link-local endpoints. The rest are probed in
  * parallel (`/status`, timeout `timeoutMs`, default `defaults.statusTimeoutMs`) and dropped when
- * unreachable, signing as another address, serving another chain, or without room for a column
+ * unreachable, answering with a status not signed by the operator on chain (`STATUS_SIGNATURE_INVALID`:
+ * the endpoint does not speak for that operator), naming another address, serving another chain, or without room for a column
  * (`freeBytes < columnBytes`, `maxShardBytes < shardBytes`).
  *
  * Each eligible peer is scored by `placementScore` (free space, probe round trip, ask relative to
@@ -139,7 +150,13 @@ export async function placeColumns(
   const probed = await Promise.all(
     unique.map(async (peer) => {
       try {
-        const { status, rttMs } = await probe({ endpoint: peer.endpoint, timeoutMs, signal: params.signal });
+        const { status, rttMs } = await probe({
+          endpoint: peer.endpoint,
+          timeoutMs,
+          signal: params.signal,
+          expectedSigner: getAddress(peer.operator),
+          chainId: params.chainId,
+        });
         const chainFree = peer.capacity > 0n ? peer.capacity - (peer.ledger?.bytesHeld ?? 0n) : undefined;
         const freeBytes = chainFree === undefined ? status.freeBytes : Math.min(status.freeBytes, Number(chainFree));
         if (status.address.toLowerCase() !== peer.operator.toLowerCase())

@@ -1,6 +1,7 @@
 import type { Address } from 'viem';
 import { MANIFEST_INDEX, type ShardIndex } from '../protocol/column';
 import type { FileId } from '../protocol/ids';
+import type { ReadAccess } from './access/read-access';
 import type { ChainReader } from './deal/chain-deps';
 import { readChainHolders } from './deal/read-holders';
 import { DealNotFoundError, ManifestError } from './errors';
@@ -19,7 +20,7 @@ import type { HttpRequester } from './transport/http-requester';
  * console.log(manifest.name, manifest.size);
  */
 export async function readManifest(
-  deps: { publicClient: ChainReader; request?: HttpRequester },
+  deps: { publicClient: ChainReader; request?: HttpRequester; access?: ReadAccess },
   p: {
     market: Address;
     registry: Address;
@@ -45,6 +46,7 @@ export async function readManifest(
     try {
       const bytes = await getShard(deps, {
         endpoint: holder.endpoint,
+        node: holder.operator,
         fileId: dealId,
         column: holder.column,
         index: p.manifestIndex ?? MANIFEST_INDEX,

@@ -1,5 +1,6 @@
 import { Hono } from 'hono';
 import type { Address } from 'viem';
+import type { StatusSigner } from '../protocol/status-signing';
 import { nodeDefaults } from './config';
 import type { NodeEnv } from './env';
 import type { DealSource } from './market/chain-deals';
@@ -11,7 +12,7 @@ import { securityHeaders } from './middleware/security-headers';
 import { uploadCap } from './middleware/upload-cap';
 import { fileRoutes } from './routes/files';
 import { healthRoutes } from './routes/health';
-import { operatorRoutes } from './routes/operator';
+import { type OperatorView, operatorRoutes } from './routes/operator';
 import { shardRoutes } from './routes/shards';
 import { slotCommitRoutes } from './routes/slot-commit';
 import { statusRoutes } from './routes/status';
@@ -51,8 +52,12 @@ export interface NodeAppDeps {
   deals: DealSource;
   /** The Marketplace address: the verifying contract of the owners' assignments. */
   marketAddress: Address;
-  /** Operator API key; without one the operator routes answer 403 `OPERATOR_DISABLED`. */
+  /** Operator API key (`Authorization: Bearer`); without one only requests signed by the operator key reach the operator routes. */
   apiKey?: string;
+  /** The operator key (a viem `LocalAccount` fits): signs `/status`, so clients can check who answers. Without it `/status` is unsigned. */
+  signer?: StatusSigner;
+  /** What the operator routes report besides the index: market states, nonce count, process settings, request counts. */
+  operatorView?: OperatorView;
   /** Clock in milliseconds (signature freshness, timestamps, uptime). Default `Date.now`. */
   now?: () => number;
   /** When the node started, in milliseconds (for `uptimeSeconds`). Default: now. */
@@ -102,7 +107,8 @@ export function createNodeApp(deps: NodeAppDeps): Hono<NodeEnv> {
   );
   const signerLimit = rateLimit({ budget: hardening.signerRateLimit, key: (c) => c.get('signer'), now, what: 'signer', maxKeys: hardening.rateLimitMaxKeys });
   app.route('/', healthRoutes());
-  app.route('/', statusRoutes({ index: deps.index, identity: deps.identity, limits: deps.limits, now, startedAt: deps.startedAt ?? now() }));
+  const startedAt = deps.startedAt ?? now();
+  app.route('/', statusRoutes({ index: deps.index, identity: deps.identity, limits: deps.limits, now, startedAt, signer: deps.signer }));
   app.route('/', fileRoutes({ index: deps.index }));
   app.route(
     '/',
@@ -134,6 +140,24 @@ export function createNodeApp(deps: NodeAppDeps): Hono<NodeEnv> {
       afterSignature: signerLimit,
     }),
   );
-  app.route('/', operatorRoutes({ index: deps.index, store: deps.store, locks, apiKey: deps.apiKey }));
+  app.route(
+    '/',
+    operatorRoutes({
+      index: deps.index,
+      store: deps.store,
+      locks,
+      apiKey: deps.apiKey,
+      identity: deps.identity,
+      nonces: deps.nonces,
+      limits: deps.limits,
+      hardening,
+      marketAddress: deps.marketAddress,
+      now,
+      startedAt,
+      maxSkewSeconds: nodeDefaults.maxSignatureSkewSeconds,
+      signsStatus: deps.signer !== undefined,
+      view: deps.operatorView,
+    }),
+  );
   return app;
 }

@@ -17,7 +17,7 @@ export interface NodeEnv {
     contentSha256: string;
     /** The request's `Content-Length`, when it sent one (set by `requestLimits`). */
     declaredLength: number | undefined;
-    /** The deal a write is bound to, its column, its bytes per slot and the owner's assignment (set by `dealWrite`). */
-    dealWrite: { dealId: FileId; column: number; maxSlotBytes: number; assignment: { deadline: bigint; signature: Hex } };
+    /** The deal a write is bound to, its owner, its column, its bytes per slot and the owner's (or repair delegate's) assignment (set by `dealWrite`). */
+    dealWrite: { dealId: FileId; owner: Address; column: number; maxSlotBytes: number; assignment: { deadline: bigint; signature: Hex } };
   };
 }

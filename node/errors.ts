@@ -32,7 +32,9 @@ export type ForbiddenCode =
   /** A write for a deal that ended or was cancelled. */
   | 'DEAL_ENDED'
   /** A cross-origin preflight for a write or a non-public route: browsers get no CORS allowance for it. */
-  | 'CROSS_ORIGIN_REFUSED';
+  | 'CROSS_ORIGIN_REFUSED'
+  /** An operator route signed by a key that is not this node's operator. */
+  | 'NOT_OPERATOR';
 
 /**
  * A write that would put more bytes in a slot than its deal's `bytesPerSlot`. Answered with 413.

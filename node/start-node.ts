@@ -16,6 +16,8 @@ import { marketplaceAddress } from './market/marketplace-address';
 import { proveRound } from './market/prover';
 import { createMissingWatch, watchMissingProofs } from './market/watch-missing';
 import { withdrawMarkerCredit } from './market/withdraw-credit';
+import { redactUrl } from './status/config-view';
+import { countRequests, createRequestCounts } from './status/request-counts';
 import { openNodeStore } from './store/open-node-store';
 
 /** How to run a peer node. */
@@ -32,7 +34,7 @@ export interface NodeOptions {
   capacityBytes: number;
   /** Largest shard accepted; default the protocol's `maxShardBytes`. */
   maxShardBytes?: number;
-  /** Operator API key for `/operator/*` and `DELETE /slots/:slotId`; without one those routes are disabled. */
+  /** Operator API key for `/operator/*` and `DELETE /slots/:slotId`; without one only requests signed by the operator key reach them. */
   apiKey?: string;
   /** The operator key: signs transactions (stake, heartbeats) and is the node's identity in signed writes. */
   privateKey: `0x${string}`;
@@ -179,6 +181,24 @@ export async function startNode(options: NodeOptions, signal?: AbortSignal): Pro
     const deals = createChainDeals({ publicClient: chain.publicClient }, { market });
     // A commit notice starts the fill round at once (the loop starts after the server; until then the round runs on its own).
     let startRound: (() => void) | undefined;
+    const requests = createRequestCounts();
+    // What `/operator/config` shows besides what the app knows: never the private key or the API key,
+    // and the RPC URL without credentials, path or query (providers put API keys there).
+    let listening: { url: string; endpoint: string } | undefined;
+    let marketIntervalMs: number | undefined;
+    const timeouts: ServerTimeouts = { ...nodeDefaults, ...options.serverTimeouts };
+    const processConfig = () => ({
+      host,
+      port: options.port,
+      ...listening,
+      rpcUrl: redactUrl(options.rpcUrl),
+      deployment: { chainId: options.deployment.chainId, contracts: options.deployment.contracts },
+      capacityBytes: options.capacityBytes,
+      stake: options.stake ?? 'registry minimum',
+      pricePerGiBEpoch: options.pricePerGiBEpoch ?? nodeDefaults.pricePerGiBEpoch,
+      marketIntervalMs,
+      serverTimeouts: timeouts,
+    });
     const app = createNodeApp({
       ...nodeStore,
       identity: { address, chainId },
@@ -187,13 +207,14 @@ export async function startNode(options: NodeOptions, signal?: AbortSignal): Pro
       marketAddress: market,
       onCommitRecorded: () => startRound?.(),
       apiKey: options.apiKey,
+      signer: chain.account,
+      operatorView: { market: nodeStore.market, nonces: nodeStore.nonces, config: processConfig, requests },
       log,
     });
-    const inFlight = trackInFlight(app.fetch);
+    const inFlight = trackInFlight(countRequests(app.fetch, requests));
     // Stop order (reverse of the pushes): close the server, let running handlers finish (a hung-up
     // upload removes its temporary file), then close the database.
     cleanups.push(() => inFlight.drained(5_000));
-    const timeouts: ServerTimeouts = { ...nodeDefaults, ...options.serverTimeouts };
     const server = serve({
       fetch: inFlight.fetch,
       hostname: host,
@@ -211,6 +232,7 @@ export async function startNode(options: NodeOptions, signal?: AbortSignal): Pro
     const port = await listen(server);
     const url = `http://${urlHost(host)}:${port}`;
     const endpoint = options.endpoint ?? url;
+    listening = { url, endpoint };
     if (!options.endpoint && (host === '0.0.0.0' || host === '::')) {
       log(`listening on all interfaces but announcing ${endpoint}: pass an endpoint that other machines can reach`);
     }
@@ -246,7 +268,7 @@ export async function startNode(options: NodeOptions, signal?: AbortSignal): Pro
     cleanups.push(() => heartbeats.stop());
 
     const marketConfig = await chain.publicClient.readContract({ address: market, abi: marketAbi, functionName: 'config' });
-    const marketIntervalMs =
+    marketIntervalMs =
       options.marketIntervalMs ?? Math.min(Number(marketConfig.epochLength) * 1000 * nodeDefaults.marketIntervalFraction, nodeDefaults.marketIntervalMaxMs);
     const marketDeps = { chain, index: nodeStore.index, store: nodeStore.store, market: nodeStore.market, log };
     const watch = createMissingWatch();

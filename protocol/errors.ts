@@ -67,3 +67,43 @@ export class ChainError extends DhostError {
 
 /** The reasons chain access fails. */
 export type ChainErrorCode = 'RPC_UNREACHABLE' | 'DEPLOYMENT_MISSING' | 'DEPLOYMENT_MALFORMED' | 'CHAIN_MISMATCH' | 'CONTRACT_REVERTED';
+
+/**
+ * A retrieval token that is missing, malformed, or does not open what it is used for. Nodes answer
+ * `TOKEN_REQUIRED` with 401, `TOKEN_MALFORMED` with 400 and every other code with 403.
+ *
+ * @example
+ * throw new RetrievalTokenError('TOKEN_EXPIRED', 'the token expired', { details: { expiresAt } });
+ */
+export class RetrievalTokenError extends DhostError {
+  override readonly code: RetrievalTokenErrorCode;
+  constructor(code: RetrievalTokenErrorCode, message: string, options: { details?: Record<string, unknown>; cause?: unknown } = {}) {
+    super(message, options);
+    this.code = code;
+  }
+}
+
+/** Why a retrieval token is refused. */
+export type RetrievalTokenErrorCode =
+  /** The read carried no token (401). */
+  | 'TOKEN_REQUIRED'
+  /** Not a token, or fields out of range (400). */
+  | 'TOKEN_MALFORMED'
+  /** The signature recovers to nothing. */
+  | 'TOKEN_SIGNATURE_INVALID'
+  /** Past its expiry. */
+  | 'TOKEN_EXPIRED'
+  /** Issued in the future (beyond the clock skew nodes accept). */
+  | 'TOKEN_NOT_YET_VALID'
+  /** Revoked on chain, alone or with every token issued before a revoke-all. */
+  | 'TOKEN_REVOKED'
+  /** Made for another deal than the shard's. */
+  | 'TOKEN_WRONG_DEAL'
+  /** The shard's column is not among the token's columns. */
+  | 'TOKEN_WRONG_COLUMN'
+  /** Signed by neither the deal's owner nor a delegate holding the needed permission. */
+  | 'TOKEN_ISSUER_NOT_ALLOWED'
+  /** The token names a grantee and the request is not signed by it. */
+  | 'TOKEN_GRANTEE_MISMATCH'
+  /** The chain knows no deal with the token's id. */
+  | 'TOKEN_DEAL_UNKNOWN';

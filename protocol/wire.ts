@@ -37,6 +37,13 @@ export const nodeStatusSchema = z.object({
   shards: z.number().int().nonnegative(),
   maxShardBytes: z.number().int().positive(),
   uptimeSeconds: z.number().nonnegative(),
+  /** Unix seconds when the node signed this status (absent from nodes that do not sign). */
+  signedAt: z.number().int().nonnegative().optional(),
+  /** EIP-191 signature by the node's operator key over `canonicalStatus` (protocol/status-signing.ts). */
+  signature: z
+    .string()
+    .regex(/^0x[0-9a-fA-F]{130}$/)
+    .optional(),
 });
 /** A node's status. */
 export type NodeStatus = z.infer<typeof nodeStatusSchema>;

@@ -1,17 +1,20 @@
 import path from 'node:path';
-import { chainPeerSource, downloadToFile } from '../../client';
+import { accessForLink, chainPeerSource, downloadToFile, parseLink } from '../../client';
 import { COMMON_OPTIONS, parseCommandArgs } from '../args';
 import { UsageError } from '../errors';
 import type { CommandIo } from '../main';
 import { progressBar } from '../progress';
 import { connect, resolveSettings } from '../settings';
-import { publicEndpointsOnly } from '../user-context';
+import { existingAccount, publicEndpointsOnly } from '../user-context';
 
 /**
  * `dhost download HANDLE -o PATH`: finds the file's columns on the active peers, checks and
  * decrypts every chunk, and writes PATH only when the whole file is intact. HANDLE is either form:
  * a file uploaded alone (`dhost://<file id>#<key>`) or a file of a batch (`dhost://<deal id>/<file
- * id>?m=…&o=…#<key>`, docs/batches.md); quote it in a shell (`?` and `&`).
+ * id>?m=…&o=…#<key>`, docs/batches.md), or a share link (either form with `t=<token>`, made by
+ * `dhost share`); quote it in a shell (`?` and `&`). A bare handle is read with a short token the
+ * owner (or a read delegate) signs itself; a link's token is used as it is, co-signed by the
+ * user's key when the link names a grantee.
  *
  * @example
  * dhost download 'dhost://3f…#k3y…' -o copy.tar
@@ -27,9 +30,15 @@ export async function downloadCommand(io: CommandIo, args: string[]): Promise<nu
   const bar = progressBar({ stream: io.stderr, label: 'download' });
   const outPath = path.resolve(values.out);
   const market = connection.deployment.contracts.Marketplace;
+  const link = parseLink(positionals[0]);
+  const access = await accessForLink(
+    { account: await existingAccount(settings), publicClient: connection.publicClient },
+    { chainId: connection.chainId, market, link },
+  );
   const { bytes, manifest } = await downloadToFile(
     {
       peers,
+      access,
       marketplace: { publicClient: connection.publicClient, market, registry: connection.deployment.contracts.PeerRegistry },
     },
     {

@@ -1,11 +1,14 @@
 import path from 'node:path';
 import { privateKeyToAccount } from 'viem/accounts';
+import { getStatus, peerRequest } from '../../client';
 import { readNodeStatus, startNode } from '../../node';
+import { peerRegistryAbi } from '../../protocol/chain/generated/abis';
+import { EMPTY_SHA256, signRequest } from '../../protocol/signing';
 import { COMMON_OPTIONS, parseCommandArgs } from '../args';
 import { UsageError } from '../errors';
 import type { CommandIo } from '../main';
 import { connect, resolveSettings } from '../settings';
-import { parseSize, parseTokenAmount } from '../sizes';
+import { formatBytes, parseSize, parseTokenAmount } from '../sizes';
 
 /**
  * `dhost node --port P --data DIR [--capacity SIZE] [--stake AMOUNT] [--endpoint URL] [--host H]
@@ -18,6 +21,7 @@ import { parseSize, parseTokenAmount } from '../sizes';
  */
 export async function nodeCommand(io: CommandIo, args: string[]): Promise<number> {
   if (args[0] === 'status') return nodeStatusCommand(io, args.slice(1));
+  if (args[0] === 'details') return nodeDetailsCommand(io, args.slice(1));
   const { values } = parseCommandArgs(args, {
     ...COMMON_OPTIONS,
     port: { type: 'string' },
@@ -99,6 +103,83 @@ export async function nodeStatusCommand(io: CommandIo, args: string[]): Promise<
       `proofs          ${status.proofsSubmitted} submitted, ${status.proofsMissed} missed`,
       `rewards         ${tokens(status.rewardsClaimed)} claimed, up to ${tokens(status.rewardsAccrued)} accrued`,
       `marker credit   ${tokens(status.markerCredit)} (withdrawn by the running node)`,
+      '',
+    ].join('\n'),
+  );
+  return 0;
+}
+
+/**
+ * `dhost node details [--json] [--endpoint URL]`: what the running node says about itself on
+ * `GET /operator/status` — usage, data directory and disk, slots by marketplace state, nonces
+ * remembered, limits, hardening. The request is signed with the operator key (`DHOST_PRIVATE_KEY`)
+ * for this node and chain, so no API key is needed; the endpoint is the one the registry records for
+ * that operator unless `--endpoint` names another (e.g. the node's local address).
+ *
+ * @example
+ * DHOST_PRIVATE_KEY=0x… dhost node details --endpoint http://127.0.0.1:7001
+ */
+export async function nodeDetailsCommand(io: CommandIo, args: string[]): Promise<number> {
+  const { values } = parseCommandArgs(args, { ...COMMON_OPTIONS, endpoint: { type: 'string' } });
+  const settings = resolveSettings(values, io.env);
+  if (!settings.privateKey) throw new UsageError('node details needs DHOST_PRIVATE_KEY: the operator key signs the request');
+  const account = privateKeyToAccount(settings.privateKey);
+  const { publicClient, deployment } = await connect(settings);
+  let endpoint = values.endpoint;
+  if (!endpoint) {
+    const peer = await publicClient.readContract({
+      address: deployment.contracts.PeerRegistry,
+      abi: peerRegistryAbi,
+      functionName: 'peer',
+      args: [account.address],
+    });
+    if (!peer.endpoint) throw new UsageError(`${account.address} has no endpoint in the registry: pass --endpoint URL`);
+    endpoint = peer.endpoint;
+  }
+  // The node names its operator on /status: a key that is not it is told so here, rather than by a 401 from the node.
+  const { status } = await getStatus({}, { endpoint, signal: io.signal });
+  if (status.address.toLowerCase() !== account.address.toLowerCase()) {
+    throw new UsageError(`the node at ${endpoint} is operated by ${status.address}, but DHOST_PRIVATE_KEY is ${account.address}`);
+  }
+  const path = '/operator/status';
+  // A refusal (401, 403) or no answer is a PeerRequestError, printed by `main`.
+  const res = await peerRequest(
+    {},
+    {
+      endpoint,
+      method: 'GET',
+      path,
+      // Signed afresh for every attempt: the node refuses a nonce it has seen.
+      headers: () =>
+        signRequest({ account }, { method: 'GET', pathAndQuery: path, contentSha256: EMPTY_SHA256, node: account.address, chainId: deployment.chainId }),
+      timeoutMs: 10_000,
+      maxBytes: 1 << 20,
+      signal: io.signal,
+    },
+  );
+  const details = JSON.parse(Buffer.from(res.body).toString('utf8')) as Record<string, unknown>;
+  if (values.json) {
+    io.stdout.write(`${JSON.stringify({ endpoint, ...details })}\n`);
+    return 0;
+  }
+  const n = (key: string) => (typeof details[key] === 'number' ? (details[key] as number) : 0);
+  const dataDir = (details.dataDir ?? {}) as { path?: string; disk?: { freeBytes: number; totalBytes: number } | null };
+  const states = details.slotsByState as Record<string, number> | null | undefined;
+  io.stdout.write(
+    [
+      `peer            ${String(details.address)} on chain ${String(details.chainId)} (version ${String(details.version)})`,
+      `endpoint        ${endpoint}`,
+      `uptime          ${Math.round(n('uptimeSeconds'))} s`,
+      `storage         ${formatBytes(n('usedBytes'))} used of ${formatBytes(n('capacityBytes'))} (${n('slots')} slots, ${n('shards')} shards)`,
+      `data dir        ${dataDir.path ?? '?'}${dataDir.disk ? ` (disk: ${formatBytes(dataDir.disk.freeBytes)} free of ${formatBytes(dataDir.disk.totalBytes)})` : ''}`,
+      `market slots    ${
+        states
+          ? Object.entries(states)
+              .map(([state, count]) => `${count} ${state}`)
+              .join(', ')
+          : 'unknown'
+      }`,
+      `nonces          ${details.noncesRemembered ?? 'unknown'} remembered`,
       '',
     ].join('\n'),
   );

@@ -1,4 +1,4 @@
-import { getStatus } from '../../client';
+import { getStatus, PeerRequestError } from '../../client';
 import { marketplaceAbi } from '../../protocol/chain/generated/abis';
 import { readActivePeers } from '../../protocol/chain/peers';
 import { COMMON_OPTIONS, parseCommandArgs } from '../args';
@@ -8,7 +8,9 @@ import { formatBytes } from '../sizes';
 
 /**
  * `dhost peers [--json]`: the active peers from the chain, each probed for live status
- * (round-trip time, used and free bytes).
+ * (round-trip time, used and free bytes). A peer counts as live only when its status is signed by
+ * the operator registered on chain for this chain; otherwise it is shown as not live with the reason
+ * (`STATUS_SIGNATURE_INVALID`: the endpoint does not speak for that operator).
  *
  * @example
  * dhost peers
@@ -32,10 +34,11 @@ export async function peersCommand(io: CommandIo, args: string[]): Promise<numbe
     peers.map(async (p, i) => {
       const reputation = reputationOf(i);
       try {
-        const { status, rttMs } = await getStatus({}, { endpoint: p.endpoint, signal: io.signal });
+        const { status, rttMs } = await getStatus({}, { endpoint: p.endpoint, signal: io.signal, expectedSigner: p.operator, chainId: deployment.chainId });
         return { peer: p, reputation, live: true as const, rttMs: Math.round(rttMs), status };
       } catch (err) {
-        return { peer: p, reputation, live: false as const, error: err instanceof Error ? err.message : String(err) };
+        const badSignature = err instanceof PeerRequestError && err.peerCode === 'STATUS_SIGNATURE_INVALID';
+        return { peer: p, reputation, live: false as const, badSignature, error: err instanceof Error ? err.message : String(err) };
       }
     }),
   );
@@ -51,7 +54,9 @@ export async function peersCommand(io: CommandIo, args: string[]): Promise<numbe
           lastHeartbeat: Number(r.peer.lastHeartbeat),
           reputation: r.reputation,
           live: r.live,
-          ...(r.live ? { rttMs: r.rttMs, usedBytes: r.status.usedBytes, freeBytes: r.status.freeBytes, shards: r.status.shards } : { error: r.error }),
+          ...(r.live
+            ? { rttMs: r.rttMs, usedBytes: r.status.usedBytes, freeBytes: r.status.freeBytes, shards: r.status.shards }
+            : { error: r.error, ...(r.badSignature ? { reason: 'STATUS_SIGNATURE_INVALID' } : {}) }),
         })),
       )}\n`,
     );
@@ -63,7 +68,7 @@ export async function peersCommand(io: CommandIo, args: string[]): Promise<numbe
   );
   for (const r of rows) {
     const stake = (r.peer.stake / 10n ** 18n).toString();
-    const live = r.live ? `ok ${r.rttMs} ms` : `DOWN (${r.error})`;
+    const live = r.live ? `ok ${r.rttMs} ms` : r.badSignature ? `NOT LIVE: status not signed by the operator (${r.error})` : `DOWN (${r.error})`;
     const free = r.live ? formatBytes(r.status.freeBytes) : '-';
     io.stdout.write(
       `${r.peer.operator}  ${r.peer.endpoint.padEnd(26)}  ${formatBytes(Number(r.peer.capacity)).padStart(10)}  ${free.padStart(10)}  ${stake.padStart(8)}  ${`${r.reputation.epochsProven}/${r.reputation.proofsMissed}`.padStart(18)}  ${live}\n`,

@@ -1,10 +1,10 @@
-import { type FileHealth, parseAnyHandle, readFileHealth, readManifest, redundancyOf, shardHashesOf } from '../../client';
+import { accessForLink, type FileHealth, parseLink, readFileHealth, readManifest, redundancyOf, shardHashesOf } from '../../client';
 import { isPublicEndpoint } from '../../client/endpoint-policy';
 import { COMMON_OPTIONS, parseCommandArgs } from '../args';
 import { UsageError } from '../errors';
 import type { CommandIo } from '../main';
 import { connect, resolveSettings } from '../settings';
-import { publicEndpointsOnly } from '../user-context';
+import { existingAccount, publicEndpointsOnly } from '../user-context';
 
 /**
  * `dhost status HANDLE [--json]`: a file's redundancy health, read from the chain (its deal's
@@ -20,13 +20,18 @@ import { publicEndpointsOnly } from '../user-context';
 export async function statusCommand(io: CommandIo, args: string[]): Promise<number> {
   const { values, positionals } = parseCommandArgs(args, COMMON_OPTIONS);
   if (positionals.length !== 1) throw new UsageError('status needs exactly one HANDLE argument (dhost://…#…)');
-  const { fileId, fileKey, dealId, manifestIndex, firstShard } = parseAnyHandle(positionals[0]);
+  const link = parseLink(positionals[0]);
+  const { fileId, fileKey, dealId, manifestIndex, firstShard } = link.location;
   const settings = resolveSettings(values, io.env);
   const { publicClient, deployment, chainId } = await connect(settings);
   const market = deployment.contracts.Marketplace;
   const registry = deployment.contracts.PeerRegistry;
   const endpointAllowed = publicEndpointsOnly(chainId, io.env) ? isPublicEndpoint : undefined;
-  const { manifest } = await readManifest({ publicClient }, { market, registry, fileId, fileKey, dealId, manifestIndex, endpointAllowed, signal: io.signal });
+  const access = await accessForLink({ account: await existingAccount(settings), publicClient }, { chainId, market, link });
+  const { manifest } = await readManifest(
+    { publicClient, access },
+    { market, registry, fileId, fileKey, dealId, manifestIndex, endpointAllowed, signal: io.signal },
+  );
   const redundancy = redundancyOf(manifest);
   const erasure = redundancy.scheme === 'rs';
   const stripes = 'stripeCount' in manifest ? manifest.stripeCount : manifest.chunkCount;

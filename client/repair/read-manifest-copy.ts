@@ -2,6 +2,7 @@ import type { Address } from 'viem';
 import { MANIFEST_INDEX } from '../../protocol/column';
 import { defaults } from '../../protocol/config';
 import type { FileId } from '../../protocol/ids';
+import type { ReadAccess } from '../access/read-access';
 import type { ChainReader } from '../deal/chain-deps';
 import { readChainHolders } from '../deal/read-holders';
 import { DealNotFoundError, ManifestError } from '../errors';
@@ -23,7 +24,7 @@ import { type RepairLayout, repairLayoutOf } from './repair-layout';
  * if (layout.kind === 'batch') console.log(`${layout.copiedCount} file manifests after ${layout.stripeCount} stripes`);
  */
 export async function readManifestCopy(
-  deps: { publicClient: ChainReader; request?: HttpRequester },
+  deps: { publicClient: ChainReader; request?: HttpRequester; access?: ReadAccess },
   p: {
     market: Address;
     registry: Address;
@@ -51,6 +52,7 @@ export async function readManifestCopy(
     try {
       bytes = await getShard(deps, {
         endpoint: holder.endpoint,
+        node: holder.operator,
         fileId: p.fileId,
         column: holder.column,
         index: MANIFEST_INDEX,

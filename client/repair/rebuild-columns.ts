@@ -5,6 +5,7 @@ import type { MANIFEST_INDEX, ShardIndex } from '../../protocol/column';
 import { defaults } from '../../protocol/config';
 import type { FileId } from '../../protocol/ids';
 import { MAX_DEPTH, SegmentTreeBuilder } from '../../protocol/merkle';
+import type { ReadAccess } from '../access/read-access';
 import { createCodec } from '../erasure';
 import type { PeerExperienceLog } from '../peer-experience';
 import { getShard } from '../transport/get-shard';
@@ -78,6 +79,8 @@ export async function rebuildColumns(
     account: Pick<LocalAccount, 'signMessage' | 'address'>;
     chainId: number;
     request?: HttpRequester;
+    /** The repair-scope token the sources are read with. */
+    access?: ReadAccess;
     experience?: PeerExperienceLog;
   },
   params: {
@@ -123,6 +126,7 @@ export async function rebuildColumns(
       try {
         const bytes = await getShard(deps, {
           endpoint: at.source.endpoint,
+          node: at.source.operator,
           fileId,
           column: at.source.column,
           index: stripe,
@@ -205,6 +209,7 @@ export async function rebuildColumns(
     for (const index of indices) {
       const bytes = await getShard(deps, {
         endpoint: source.endpoint,
+        node: source.operator,
         fileId,
         column: source.column,
         index,

@@ -1,8 +1,10 @@
 import { type Address, bytesToHex, type Hex, hexToBytes, isAddressEqual, type LocalAccount } from 'viem';
-import { readDeal, readSlot, SLOT_STATE } from '../../protocol/chain/market';
+import { readDeal, readDelegation, readSlot, SLOT_STATE } from '../../protocol/chain/market';
 import { InvalidInputError } from '../../protocol/errors';
 import { type FileId, slotIdOf } from '../../protocol/ids';
 import { createKeccakHasher, dealRootOf, depthOf, rootFromProof, slotRootLeaf, slotRootProof } from '../../protocol/merkle';
+import { PERMISSION, TOKEN_SCOPE } from '../../protocol/retrieval-token';
+import { selfIssuedAccess } from '../access/self-issued-access';
 import type { ChainReader, ChainWriter } from '../deal/chain-deps';
 import { marketplaceAbi } from '../deal/marketplace-abi';
 import { sendTransaction } from '../deal/send-transaction';
@@ -22,7 +24,11 @@ import type { OnRepairProgress } from './progress';
 import { readManifestCopy } from './read-manifest-copy';
 import { type RebuildTarget, type RepairSource, rebuildColumns } from './rebuild-columns';
 
-/** What `repairFile` needs. `account` is the deal owner: it signs the new assignments (and `walletClient` sends as it). */
+/**
+ * What `repairFile` needs. `account` is the deal owner or a delegate the owner gave the repair
+ * permission on chain: it signs the new assignments, the writes and a repair-scope token for its
+ * reads (and `walletClient` sends as it). Neither needs the file key.
+ */
 export interface RepairDeps {
   account: Pick<LocalAccount, 'signMessage' | 'signTypedData' | 'address'>;
   chainId: number;
@@ -147,12 +153,22 @@ export async function repairFile(deps: RepairDeps, params: RepairParams): Promis
   if (!deal) throw new DealNotFoundError(`no deal ${fileId} on chain`, { details: { dealId: fileId } });
   const epoch = await deps.publicClient.readContract({ address: market, abi: marketplaceAbi, functionName: 'currentEpoch' });
   const refuse = (why: string) => new DealNotRepairableError(`deal ${fileId} cannot be repaired: ${why}`, { details: { dealId: fileId } });
-  if (!isAddressEqual(deal.owner, deps.account.address)) throw refuse(`its owner ${deal.owner} signs assignments, not ${deps.account.address}`);
+  if (!isAddressEqual(deal.owner, deps.account.address)) {
+    const granted = await readDelegation(deps, { market, owner: deal.owner, delegate: deps.account.address });
+    if ((granted & PERMISSION.repair) === 0) {
+      throw refuse(`its owner ${deal.owner} has not made ${deps.account.address} a repair delegate (dhost delegate ${deps.account.address} --repair)`);
+    }
+  }
   if (deal.cancelled) throw refuse('it was cancelled');
   if (epoch >= deal.endEpoch) throw refuse('it has ended');
   if (BigInt(deal.root) === 0n) throw refuse('its root is not committed');
 
-  const copy = await readManifestCopy(deps, { market, registry, fileId, endpointAllowed, timeoutMs: params.timeoutMs, signal });
+  // Sources are read with a short repair-scope token this account signs: the owner's, or a delegate's.
+  const access = await selfIssuedAccess(
+    { account: deps.account, publicClient: deps.publicClient },
+    { chainId: deps.chainId, market, dealId: fileId, scope: TOKEN_SCOPE.repair },
+  );
+  const copy = await readManifestCopy({ ...deps, access }, { market, registry, fileId, endpointAllowed, timeoutMs: params.timeoutMs, signal });
   const layout = copy.layout;
   const k = layout.dataShards;
   const n = k + layout.parityShards;
@@ -279,21 +295,24 @@ export async function repairFile(deps: RepairDeps, params: RepairParams): Promis
     );
 
     let allRoots: Uint8Array[] = [];
-    const out = await rebuildColumns(deps, {
-      fileId,
-      layout,
-      sources,
-      targets,
-      compute,
-      manifest,
-      accept: (roots) => {
-        allRoots = Array.from({ length: n }, (_, c) => knownRoots.get(c) ?? (roots.get(c) as Uint8Array));
-        return Buffer.from(dealRootOf(keccak, allRoots)).equals(dealRoot);
+    const out = await rebuildColumns(
+      { ...deps, access },
+      {
+        fileId,
+        layout,
+        sources,
+        targets,
+        compute,
+        manifest,
+        accept: (roots) => {
+          allRoots = Array.from({ length: n }, (_, c) => knownRoots.get(c) ?? (roots.get(c) as Uint8Array));
+          return Buffer.from(dealRootOf(keccak, allRoots)).equals(dealRoot);
+        },
+        timeoutMs: params.timeoutMs,
+        signal,
+        onProgress: params.onProgress,
       },
-      timeoutMs: params.timeoutMs,
-      signal,
-      onProgress: params.onProgress,
-    });
+    );
     report.fetchedBytes += out.fetchedBytes;
     report.sentBytes += out.sentBytes;
     manifest = out.manifest;

@@ -9,8 +9,9 @@ import { peerRequest } from './request';
 
 /**
  * One signed `PUT` to a peer whose answer is JSON of `schema`: signed for that node and chain with a
- * fresh nonce per attempt, retried `retries` times (1 by default) on a transient failure (no
- * answer, timeout, 5xx other than 507), never on a refusal. An answer that is not `schema` is a
+ * fresh nonce per request sent (a 429 with `retry-after` is waited out by `peerRequest` and signed
+ * again), retried `retries` times (1 by default) on a transient failure (no answer, timeout, 5xx
+ * other than 507), never on a refusal. An answer that is not `schema` is a
  * `PeerRequestError` `BAD_RESPONSE` naming `what`. Returns the parsed answer and the HTTP status.
  *
  * @example
@@ -33,11 +34,17 @@ export async function signedPut<S extends z.ZodType>(
   },
 ): Promise<{ answer: z.infer<S>; status: number }> {
   const retries = params.retries ?? 1;
-  for (let attempt = 0; ; attempt += 1) {
-    const signed = await signRequest(
+  // Signed afresh for every request sent, the 429 retries inside `peerRequest` included: the node
+  // remembers every nonce it verified, so a re-sent signature would be refused as a replay.
+  const sign = async () => ({
+    ...params.headers,
+    ...(await signRequest(
       { account: deps.account },
       { method: 'PUT', pathAndQuery: params.path, contentSha256: params.contentSha256, node: params.peer.operator, chainId: deps.chainId },
-    );
+    )),
+    'content-type': params.contentType,
+  });
+  for (let attempt = 0; ; attempt += 1) {
     try {
       const res = await peerRequest(
         { request: deps.request },
@@ -45,7 +52,7 @@ export async function signedPut<S extends z.ZodType>(
           endpoint: params.peer.endpoint,
           method: 'PUT',
           path: params.path,
-          headers: { ...params.headers, ...signed, 'content-type': params.contentType },
+          headers: sign,
           body: params.body,
           timeoutMs: params.timeoutMs ?? defaults.requestTimeoutMs,
           maxBytes: 64 * 1024,

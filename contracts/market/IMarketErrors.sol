@@ -11,8 +11,8 @@ interface IMarketErrors {
     /// @param field The name of the offending `MarketConfig` field.
     error InvalidMarketConfig(string field);
 
-    /// @notice An address that must be set is the zero address (constructor).
-    /// @param field What the address is for: "token", "registry" or "admin".
+    /// @notice An address that must be set is the zero address (constructor, `setDelegate`).
+    /// @param field What the address is for: "token", "registry", "admin" or "delegate".
     error MarketZeroAddress(string field);
 
     /// @notice A deal with this id exists already.
@@ -69,7 +69,8 @@ interface IMarketErrors {
     /// @param timestamp The block timestamp.
     error AssignmentExpired(uint64 deadline, uint256 timestamp);
 
-    /// @notice The assignment is not signed by the deal's owner for this column, peer and deadline.
+    /// @notice The assignment is signed for this column, peer and deadline neither by the deal's owner nor by
+    /// a delegate of the owner holding `PERMISSION_REPAIR`.
     /// @param id The deal id.
     /// @param column The column.
     /// @param peer The caller, the would-be peer.
@@ -170,4 +171,12 @@ interface IMarketErrors {
     /// @notice The deal holds nothing for the owner now.
     /// @param id The deal id.
     error NothingToRefund(DealId id);
+
+    /// @notice An owner cannot be its own delegate.
+    /// @param delegate The address given (the caller).
+    error InvalidDelegate(address delegate);
+
+    /// @notice The permission bits are not a combination of `PERMISSION_READ` (1) and `PERMISSION_REPAIR` (2).
+    /// @param permissions The bits given.
+    error InvalidPermissions(uint8 permissions);
 }

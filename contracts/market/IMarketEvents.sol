@@ -100,4 +100,22 @@ interface IMarketEvents {
     /// @param id The deal id.
     /// @param amount Token wei paid.
     event RefundWithdrawn(DealId indexed id, uint256 amount);
+
+    /// @notice An owner set the permissions of a delegate for all of its deals (0: the delegate was removed).
+    /// @param owner The owner.
+    /// @param delegate The delegate.
+    /// @param permissions The delegate's permission bits now: `PERMISSION_READ` (1) | `PERMISSION_REPAIR` (2).
+    event DelegateSet(address indexed owner, address indexed delegate, uint8 permissions);
+
+    /// @notice A retrieval token of a deal was revoked by its nonce.
+    /// @param id The deal id.
+    /// @param nonce The token's nonce.
+    /// @param by The owner or the delegate that revoked it.
+    event TokenRevoked(DealId indexed id, bytes32 indexed nonce, address by);
+
+    /// @notice Every retrieval token of a deal issued at or before `validAfter` was revoked.
+    /// @param id The deal id.
+    /// @param validAfter The deal's new `tokensValidAfter`: the block timestamp of the revocation.
+    /// @param by The owner or the delegate that revoked them.
+    event AllTokensRevoked(DealId indexed id, uint64 validAfter, address by);
 }

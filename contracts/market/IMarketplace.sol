@@ -60,8 +60,10 @@ interface IMarketplace is IMarketErrors, IMarketEvents {
 
     /// @notice Fills a slot as the peer the owner assigned, locking collateral from the caller's stake.
     /// @dev Requires: deal exists, root committed, column < slots, not cancelled, not ended,
-    /// `block.timestamp <= assignmentDeadline` ({AssignmentExpired}), owner's signature over
-    /// Assignment(dealId, column, msg.sender, deadline) ({InvalidAssignment}), slot Empty or Freed
+    /// `block.timestamp <= assignmentDeadline` ({AssignmentExpired}), a signature over
+    /// Assignment(dealId, column, msg.sender, deadline) by the owner (ERC-1271 or ECDSA, checked first) or,
+    /// failing that, an ECDSA signature by a delegate of the owner holding `PERMISSION_REPAIR`
+    /// ({InvalidAssignment}), slot Empty or Freed
     /// ({SlotNotFillable}), caller active ({PeerNotActive}), `rootProof` proves `slotRoot` at `column`
     /// ({InvalidProofLength}, {SlotRootNotInDeal}). Refilling a freed slot pays the deal's repair fund to
     /// the caller. Emits {SlotFilled}.
@@ -70,7 +72,7 @@ interface IMarketplace is IMarketErrors, IMarketEvents {
     /// @param slotRoot The slot root of the bytes the caller received.
     /// @param rootProof Siblings of the slot-root leaf in the deal tree, bottom-up.
     /// @param assignmentDeadline The assignment's deadline.
-    /// @param ownerSignature The owner's EIP-712 signature of the assignment.
+    /// @param ownerSignature The EIP-712 signature of the assignment by the owner or a repair delegate.
     function fillSlot(
         DealId id,
         uint16 column,
@@ -152,6 +154,50 @@ interface IMarketplace is IMarketErrors, IMarketEvents {
     /// ({NothingToRefund}). May be called again as slots settle. Emits {RefundWithdrawn}.
     /// @param id The deal id.
     function withdrawRefund(DealId id) external;
+
+    /// @notice Sets the permissions a delegate holds for every deal of the caller (the owner):
+    /// `PERMISSION_READ` (1) lets it sign retrieval tokens and revoke them, `PERMISSION_REPAIR` (2) lets it
+    /// sign slot assignments ({fillSlot}) and, off chain, write shards and commit notices and issue
+    /// repair-scope tokens. `permissions == 0` removes the delegate. Replaces the previous bits.
+    /// @dev Requires: `delegate != address(0)` ({MarketZeroAddress} "delegate"), `delegate != msg.sender`
+    /// ({InvalidDelegate}), `permissions <= 3` ({InvalidPermissions}). Emits {DelegateSet}.
+    /// @param delegate The delegate.
+    /// @param permissions The permission bits.
+    function setDelegate(address delegate, uint8 permissions) external;
+
+    /// @notice Revokes one retrieval token of a deal by its nonce: {tokenRevoked} is true for it from now on.
+    /// Revoking a revoked nonce is allowed (idempotent) and emits again.
+    /// @dev Requires: deal exists ({DealNotFound}); caller is the owner or a delegate of the owner holding
+    /// `PERMISSION_READ` ({NotDealOwner}). Works on cancelled and ended deals. Emits {TokenRevoked}.
+    /// @param id The deal id.
+    /// @param nonce The token's nonce.
+    function revokeToken(DealId id, bytes32 nonce) external;
+
+    /// @notice Revokes every retrieval token of a deal issued until now: sets {tokensValidAfter} to
+    /// `block.timestamp`, so a token with `issuedAt <= tokensValidAfter` is revoked.
+    /// @dev Requires: deal exists ({DealNotFound}); caller is the owner or a delegate of the owner holding
+    /// `PERMISSION_READ` ({NotDealOwner}). Emits {AllTokensRevoked}.
+    /// @param id The deal id.
+    function revokeAllTokens(DealId id) external;
+
+    /// @notice The permission bits `owner` gave `delegate` (0: none).
+    /// @param owner The owner.
+    /// @param delegate The delegate.
+    /// @return permissions `PERMISSION_READ` (1) | `PERMISSION_REPAIR` (2).
+    function delegation(address owner, address delegate) external view returns (uint8 permissions);
+
+    /// @notice Whether a retrieval token of the deal is revoked: its nonce was revoked, or
+    /// `tokensValidAfter(id) != 0` and `issuedAt <= tokensValidAfter(id)`. Peers ask before serving a read.
+    /// @param id The deal id.
+    /// @param nonce The token's nonce.
+    /// @param issuedAt The token's issue time (unix seconds).
+    /// @return True when the token must be refused.
+    function tokenRevoked(DealId id, bytes32 nonce, uint64 issuedAt) external view returns (bool);
+
+    /// @notice The time of the deal's last {revokeAllTokens}: tokens issued at or before it are revoked; 0 if never.
+    /// @param id The deal id.
+    /// @return Unix seconds.
+    function tokensValidAfter(DealId id) external view returns (uint64);
 
     /// @notice The current epoch: (block.timestamp - genesis) / epochLength.
     /// @return The epoch.

@@ -11,7 +11,8 @@ import {Payments} from "./Payments.sol";
 /// @title dhost storage marketplace
 /// @notice Deals, assigned slots, challenges, proofs, settlement and slashing. See {IMarketplace} and
 /// docs/marketplace.md.
-/// @dev Composed of {Epochs} (clock, configuration), {Seeds}, {Deals}, {Slots}, {Proofs} and {Payments}.
+/// @dev Composed of {Epochs} (clock, configuration), {Seeds}, {Deals}, {Access} (delegates, token revocation),
+/// {Slots}, {Proofs} and {Payments}.
 /// Needs `MARKET_ROLE` on the registry and, for the subsidy, `MINTER_ROLE` on the token.
 /// Invariant: the token balance equals the sum over deals of escrow + repairFund (a missed proof moves
 /// no token: its slash stays in the registry as the marker's credit and forfeited stake).

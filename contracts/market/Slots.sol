@@ -6,6 +6,7 @@ import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
 import {Peer} from "../registry/Peer.sol";
+import {Access} from "./Access.sol";
 import {Deals} from "./Deals.sol";
 import {IMarketplace} from "./IMarketplace.sol";
 import {MarketConfigs} from "./MarketConfig.sol";
@@ -13,10 +14,11 @@ import {DealId, Ledger, Slot, SlotId, SlotState} from "./MarketTypes.sol";
 import {SegmentProofs} from "./SegmentProofs.sol";
 
 /// @title Slots: assigned fills, collateral, freeing
-/// @notice Only the peer the owner assigned (EIP-712 `Assignment`) can fill a slot, and only with a slot
-/// root that the committed deal root contains at that column, so nobody can front-run a fill with the
-/// public root. A fill locks `pricePerSlotEpoch * collateralEpochs + minCollateral` of the peer's stake.
-abstract contract Slots is Deals, EIP712 {
+/// @notice Only the peer the owner (or the owner's repair delegate, see {Access}) assigned (EIP-712
+/// `Assignment`) can fill a slot, and only with a slot root that the committed deal root contains at that
+/// column, so nobody can front-run a fill with the public root. A fill locks
+/// `pricePerSlotEpoch * collateralEpochs + minCollateral` of the peer's stake.
+abstract contract Slots is Access, EIP712 {
     using SafeERC20 for IERC20;
 
     /// @dev Two storage words plus the slot root. Epochs as uint32 (see {Epochs-_epoch}).
@@ -121,7 +123,8 @@ abstract contract Slots is Deals, EIP712 {
         if (remaining != 0) _registry.slashStake(peer, remaining, address(this));
     }
 
-    /// @dev Checks the deal and the owner's assignment of `column` to the caller; returns the deal.
+    /// @dev Checks the deal and the assignment of `column` to the caller, signed by the owner or, when
+    /// that fails, by a delegate of the owner holding `PERMISSION_REPAIR`; returns the deal.
     function _checkAssignment(
         DealId id,
         uint16 column,
@@ -134,7 +137,12 @@ abstract contract Slots is Deals, EIP712 {
         _checkRunning(id, d);
         if (block.timestamp > deadline) revert AssignmentExpired(deadline, block.timestamp);
         bytes32 digest = _assignmentDigest(id, column, msg.sender, deadline);
-        if (!SignatureChecker.isValidSignatureNow(d.owner, digest, ownerSignature)) revert InvalidAssignment(id, column, msg.sender);
+        address owner = d.owner;
+        // The owner's path first and unchanged; the delegate's only when it fails.
+        if (
+            !SignatureChecker.isValidSignatureNow(owner, digest, ownerSignature) &&
+            !_signedByRepairDelegate(owner, digest, ownerSignature)
+        ) revert InvalidAssignment(id, column, msg.sender);
     }
 
     /// @dev Reverts unless `rootProof` proves `slotRoot` at `column` in the deal root.

@@ -1,5 +1,5 @@
 import type { Address, Chain, Hex, PublicClient, Transport } from 'viem';
-import { type DealView, marketAbi, readDeal } from '../../protocol/chain/market';
+import { type DealView, marketAbi, readDeal, readDelegation, readTokenRevoked } from '../../protocol/chain/market';
 
 /** What the node asks the chain about deals when it accepts a write. */
 export interface DealSource {
@@ -7,11 +7,15 @@ export interface DealSource {
   getDeal(dealId: Hex, options?: { fresh?: boolean }): Promise<DealView | undefined>;
   /** The Marketplace's current epoch. */
   currentEpoch(): Promise<bigint>;
+  /** The permission bits `owner` granted `delegate` on chain (0: none). */
+  delegation(owner: Address, delegate: Address): Promise<number>;
+  /** Whether the owner revoked this retrieval token (its nonce, or all tokens issued up to a revoke-all). */
+  tokenRevoked(dealId: Hex, nonce: Hex, issuedAt: bigint): Promise<boolean>;
 }
 
 /**
- * A `DealSource` reading the Marketplace with standard `eth_call`s, caching each answer for
- * `ttlMs` (default 3 s) so that a burst of shard PUTs for one deal costs one round trip; concurrent
+ * A `DealSource` reading the Marketplace with standard `eth_call`s, caching each answer (deals,
+ * delegations, token revocations) for `ttlMs` (default 3 s: a revocation takes effect within that) so that a burst of shard PUTs for one deal costs one round trip; concurrent
  * asks share the pending call. Failures are not cached.
  *
  * @example
@@ -41,5 +45,11 @@ export function createChainDeals(
     getDeal: (dealId, options) => cached(`deal:${dealId.toLowerCase()}`, () => readDeal(deps, { market: params.market, dealId }), options?.fresh === true),
     currentEpoch: () =>
       cached('epoch', () => deps.publicClient.readContract({ address: params.market, abi: marketAbi, functionName: 'currentEpoch' }) as Promise<bigint>),
+    delegation: (owner, delegate) =>
+      cached(`delegation:${owner.toLowerCase()}:${delegate.toLowerCase()}`, () => readDelegation(deps, { market: params.market, owner, delegate })),
+    tokenRevoked: (dealId, nonce, issuedAt) =>
+      cached(`revoked:${dealId.toLowerCase()}:${nonce.toLowerCase()}:${issuedAt}`, () =>
+        readTokenRevoked(deps, { market: params.market, dealId, nonce, issuedAt }),
+      ),
   };
 }

@@ -4,8 +4,8 @@ import { ForbiddenError } from '../errors';
 
 /** Response headers a page may read from a public answer (shard hash and validators). */
 const EXPOSED = 'content-length, content-type, etag, x-dhost-content-sha256, retry-after';
-/** Request headers a page may send with a public read (conditional GETs). */
-const ALLOWED_HEADERS = 'if-none-match';
+/** Request headers a page may send with a public read: conditional GETs, a retrieval token, a grantee's signature. */
+const ALLOWED_HEADERS = 'if-none-match, x-dhost-token, x-dhost-signature, x-dhost-address, x-dhost-timestamp, x-dhost-nonce, x-dhost-content-sha256';
 
 /**
  * CORS for public reads only. A GET or HEAD that `isPublic(method, path)` accepts answers

@@ -4,6 +4,7 @@ import { ASSIGNMENT_HEADER, assignmentTypedData, parseAssignmentHeader } from '.
 import { parseShardIndex } from '../../protocol/column';
 import { InvalidInputError } from '../../protocol/errors';
 import { parseColumn, parseFileId, parseSlotId, slotIdOf } from '../../protocol/ids';
+import { PERMISSION } from '../../protocol/retrieval-token';
 import type { NodeEnv } from '../env';
 import { ColumnOutOfRangeError, ForbiddenError, SlotIdMismatchError } from '../errors';
 import type { DealSource } from '../market/chain-deals';
@@ -11,10 +12,11 @@ import type { DealSource } from '../market/chain-deals';
 /**
  * Binds a signed write to an open deal on chain (after `signedWrite`): the query's `fileId` is
  * the deal id and `column` its column, matching the path's slot id; the deal exists
- * (`DEAL_NOT_FOUND`), the signer is its owner (`NOT_DEAL_OWNER`), it is neither cancelled nor
+ * (`DEAL_NOT_FOUND`), the signer is its owner or a delegate the owner gave the repair permission
+ * on chain (`NOT_DEAL_OWNER`), it is neither cancelled nor
  * past its end epoch (`DEAL_ENDED`), the column is below its slot count (`COLUMN_OUT_OF_RANGE`),
- * the `x-dhost-assignment` header is the owner's EIP-712 Assignment of this column to this node
- * (`NOT_ASSIGNED`) whose deadline has not passed (`ASSIGNMENT_EXPIRED`). Sets `dealWrite` for
+ * the `x-dhost-assignment` header is the EIP-712 Assignment of this column to this node, signed
+ * by the owner or a repair delegate, as `fillSlot` will check (`NOT_ASSIGNED`), whose deadline has not passed (`ASSIGNMENT_EXPIRED`). Sets `dealWrite` for
  * the route, whose `putShard` keeps the slot within the deal's `bytesPerSlot` (`SLOT_FULL`).
  * Refusals happen before any byte is read.
  *
@@ -46,8 +48,8 @@ export function dealWrite(options: {
     const [deal, epoch] = await Promise.all([options.deals.getDeal(fileId), options.deals.currentEpoch()]);
     if (!deal) throw new ForbiddenError('DEAL_NOT_FOUND', 'no deal with this id is open on chain', { details: { dealId: fileId } });
     const signer = c.get('signer');
-    if (signer !== deal.owner) {
-      throw new ForbiddenError('NOT_DEAL_OWNER', 'only the deal owner may write its slots', { details: { dealId: fileId, signer } });
+    if (!(await mayRepair(options.deals, deal.owner, signer))) {
+      throw new ForbiddenError('NOT_DEAL_OWNER', 'only the deal owner or its repair delegate may write its slots', { details: { dealId: fileId, signer } });
     }
     if (deal.cancelled || epoch >= deal.endEpoch) {
       throw new ForbiddenError('DEAL_ENDED', deal.cancelled ? 'the deal was cancelled' : 'the deal has ended', {
@@ -79,7 +81,7 @@ export function dealWrite(options: {
     } catch {
       assigner = undefined;
     }
-    if (assigner !== deal.owner) {
+    if (assigner === undefined || !(await mayRepair(options.deals, deal.owner, assigner))) {
       throw new ForbiddenError('NOT_ASSIGNED', 'the assignment is not the owner’s assignment of this slot to this node', {
         details: { dealId: fileId, column, node: options.identity.address },
       });
@@ -92,7 +94,18 @@ export function dealWrite(options: {
     }
 
     const maxSlotBytes = Number(deal.bytesPerSlot > BigInt(Number.MAX_SAFE_INTEGER) ? BigInt(Number.MAX_SAFE_INTEGER) : deal.bytesPerSlot);
-    c.set('dealWrite', { dealId: fileId, column, maxSlotBytes, assignment });
+    c.set('dealWrite', { dealId: fileId, owner: deal.owner, column, maxSlotBytes, assignment });
     await next();
   };
+}
+
+/**
+ * True when `who` is the deal's owner or a delegate the owner gave the repair permission on chain.
+ *
+ * @example
+ * if (!(await mayRepair(deals, deal.owner, signer))) throw new ForbiddenError('NOT_DEAL_OWNER', '…');
+ */
+export async function mayRepair(deals: Pick<DealSource, 'delegation'>, owner: Address, who: Address): Promise<boolean> {
+  if (who === owner) return true;
+  return ((await deals.delegation(owner, who)) & PERMISSION.repair) !== 0;
 }

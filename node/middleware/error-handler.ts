@@ -1,7 +1,7 @@
 import type { ErrorHandler, NotFoundHandler } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import { DhostError, InvalidInputError, SignatureError } from '../../protocol/errors';
+import { DhostError, InvalidInputError, RetrievalTokenError, SignatureError } from '../../protocol/errors';
 import type { ErrorBody } from '../../protocol/wire';
 import type { NodeEnv } from '../env';
 import {
@@ -24,6 +24,7 @@ import {
  */
 export function statusOf(error: unknown): ContentfulStatusCode {
   if (error instanceof InvalidInputError) return 400;
+  if (error instanceof RetrievalTokenError) return error.code === 'TOKEN_REQUIRED' ? 401 : error.code === 'TOKEN_MALFORMED' ? 400 : 403;
   if (error instanceof SignatureError || error instanceof OperatorKeyError) return 401;
   if (error instanceof ForbiddenError) return 403;
   if (error instanceof NotFoundError) return 404;

@@ -10,6 +10,7 @@ import type { NodeEnv } from '../env';
 import { NotFoundError } from '../errors';
 import type { DealSource } from '../market/chain-deals';
 import { dealWrite } from '../middleware/deal-write';
+import { readAccess } from '../middleware/read-access';
 import { requestLimits } from '../middleware/request-limits';
 import { signedWrite } from '../middleware/signed-write';
 import type { KeyedLock } from '../store/keyed-lock';
@@ -40,9 +41,10 @@ const passThrough: MiddlewareHandler<NodeEnv> = (_c, next) => next();
 
 /**
  * `PUT /slots/:slotId/shards/:index?fileId=0x…&column=N` stores a shard (signed by the deal's
- * owner, bound to an open deal assigned to this node, see `dealWrite`; 201 new, 200
- * `{created:false}` for an identical retry); `GET`/`HEAD` of the same path stream it back,
- * open to anyone, only while the index has its row.
+ * owner or a repair delegate, bound to an open deal assigned to this node, see `dealWrite`; 201
+ * new, 200 `{created:false}` for an identical retry); `GET`/`HEAD` of the same path stream it
+ * back to the holder of a retrieval token for the slot's deal and column (see `readAccess`), only
+ * while the index has its row.
  *
  * @example
  * app.route('/', shardRoutes({ store, index, nonces, locks, identity, limits, deals, market, maxSkewSeconds: 300, now: Date.now }));
@@ -59,7 +61,7 @@ export function shardRoutes(deps: ShardRoutesDeps): Hono<NodeEnv> {
     async (c) => {
       const slotId = parseSlotId(c.req.param('slotId'));
       const index = parseShardIndex(c.req.param('index'));
-      const { dealId: fileId, column, maxSlotBytes, assignment } = c.get('dealWrite');
+      const { dealId: fileId, column, maxSlotBytes, assignment, owner } = c.get('dealWrite');
       const result = await putShard(
         { store: deps.store, index: deps.index, locks: deps.locks, now: deps.now },
         {
@@ -67,7 +69,7 @@ export function shardRoutes(deps: ShardRoutesDeps): Hono<NodeEnv> {
           fileId,
           column,
           index,
-          owner: c.get('signer'),
+          owner,
           contentSha256: c.get('contentSha256'),
           body: c.req.raw.body,
           declaredLength: c.get('declaredLength'),
@@ -83,7 +85,15 @@ export function shardRoutes(deps: ShardRoutesDeps): Hono<NodeEnv> {
     },
   );
 
-  app.get(SHARD_PATH, async (c) => {
+  const access = readAccess({
+    index: deps.index,
+    deals: deps.deals,
+    identity: deps.identity,
+    market: deps.market,
+    now: deps.now,
+    maxSkewSeconds: deps.maxSkewSeconds,
+  });
+  app.get(SHARD_PATH, access, async (c) => {
     const slotId = parseSlotId(c.req.param('slotId'));
     const index = parseShardIndex(c.req.param('index'));
     const row = deps.index.getShard(slotId, index);
@@ -95,7 +105,8 @@ export function shardRoutes(deps: ShardRoutesDeps): Hono<NodeEnv> {
       'content-length': String(row.size),
       'x-dhost-content-sha256': row.sha256,
       etag,
-      'cache-control': 'public, max-age=31536000, immutable',
+      // Immutable ciphertext, but only for the token's holder: no shared cache may keep it.
+      'cache-control': 'private, max-age=31536000, immutable',
     };
     if (c.req.header('if-none-match') === etag) return c.body(null, 304, { etag });
     if (c.req.raw.method === 'HEAD') return c.body(null, 200, headers);

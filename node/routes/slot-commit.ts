@@ -18,6 +18,7 @@ import {
   SlotIdMismatchError,
 } from '../errors';
 import type { DealSource } from '../market/chain-deals';
+import { mayRepair } from '../middleware/deal-write';
 import { requestLimits } from '../middleware/request-limits';
 import { signedWrite } from '../middleware/signed-write';
 import type { MarketState } from '../store/market-state';
@@ -89,7 +90,9 @@ export function slotCommitRoutes(deps: SlotCommitRoutesDeps): Hono<NodeEnv> {
       const [deal, epoch] = await Promise.all([deps.deals.getDeal(dealId, { fresh: true }), deps.deals.currentEpoch()]);
       if (!deal) throw new ForbiddenError('DEAL_NOT_FOUND', 'no deal with this id is open on chain', { details: { dealId } });
       const signer = c.get('signer');
-      if (signer !== deal.owner) throw new ForbiddenError('NOT_DEAL_OWNER', 'only the deal owner may commit its slots', { details: { dealId, signer } });
+      if (!(await mayRepair(deps.deals, deal.owner, signer))) {
+        throw new ForbiddenError('NOT_DEAL_OWNER', 'only the deal owner or its repair delegate may commit its slots', { details: { dealId, signer } });
+      }
       if (deal.cancelled || epoch >= deal.endEpoch) {
         throw new ForbiddenError('DEAL_ENDED', deal.cancelled ? 'the deal was cancelled' : 'the deal has ended', { details: { dealId } });
       }

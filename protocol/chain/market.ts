@@ -165,3 +165,37 @@ export function parseAssignmentHeader(text: string): AssignmentProof {
   }
   return { deadline, signature: match[2].toLowerCase() as Hex };
 }
+
+/**
+ * The permission bits `owner` granted `delegate` (`Marketplace.delegation`; 0: none). See
+ * `PERMISSION` in protocol/retrieval-token.ts.
+ *
+ * @example
+ * const bits = await readDelegation({ publicClient }, { market, owner, delegate });
+ * const mayRepair = (bits & PERMISSION.repair) !== 0;
+ */
+export async function readDelegation(deps: MarketReader, p: { market: Address; owner: Address; delegate: Address }): Promise<number> {
+  return Number(await deps.publicClient.readContract({ address: p.market, abi: marketAbi, functionName: 'delegation', args: [p.owner, p.delegate] }));
+}
+
+/**
+ * Whether the owner revoked a retrieval token on chain: its nonce alone, or every token of the deal
+ * issued at or before the last `revokeAllTokens` (`Marketplace.tokenRevoked`).
+ *
+ * @example
+ * if (await readTokenRevoked({ publicClient }, { market, dealId, nonce, issuedAt })) refuse();
+ */
+export async function readTokenRevoked(deps: MarketReader, p: { market: Address; dealId: Hex; nonce: Hex; issuedAt: bigint }): Promise<boolean> {
+  return await deps.publicClient.readContract({ address: p.market, abi: marketAbi, functionName: 'tokenRevoked', args: [p.dealId, p.nonce, p.issuedAt] });
+}
+
+/**
+ * When the owner last revoked every retrieval token of a deal (unix seconds; 0: never): tokens
+ * issued at or before it are refused (`Marketplace.tokensValidAfter`).
+ *
+ * @example
+ * const issuedAt = BigInt(Math.max(now, Number(await readTokensValidAfter({ publicClient }, { market, dealId })) + 1));
+ */
+export async function readTokensValidAfter(deps: MarketReader, p: { market: Address; dealId: Hex }): Promise<bigint> {
+  return BigInt(await deps.publicClient.readContract({ address: p.market, abi: marketAbi, functionName: 'tokensValidAfter', args: [p.dealId] }));
+}

@@ -14,7 +14,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { type Address, getAddress } from 'viem';
-import { packageRoot } from '../../cli/package-root';
+import { packageRoot } from '../../protocol/package-root';
 import { NotEnoughPeersError } from '../../client/errors';
 import { staticPeerSource } from '../../client/peer-source';
 import { placeColumns, type StatusProbe } from '../../client/placement';

@@ -113,7 +113,7 @@ async function run(task: WorkerTask): Promise<Record<string, unknown>> {
   const downMem = memorySampler();
   const cpu0 = process.cpuUsage();
   const { bytes } = await downloadToFile(
-    { peers, marketplace: { publicClient, market, registry: deployment.contracts.PeerRegistry } },
+    { peers, marketplace: { publicClient, market, registry: deployment.contracts.PeerRegistry }, account },
     { handle: result.handle, outPath: task.out },
   );
   const t2 = performance.now();

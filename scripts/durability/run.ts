@@ -11,7 +11,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { packageRoot } from '../../cli/package-root';
+import { packageRoot } from '../../protocol/package-root';
 import {
   type ChurnParams,
   expansion,

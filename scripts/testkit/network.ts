@@ -68,6 +68,8 @@ export async function startTestNetwork(
     deployParams?: DhostParameters;
     /** Called with each peer's log lines (node index first); default: discarded. */
     log?: (index: number, line: string) => void;
+    /** Operator API key given to every node (`Authorization: Bearer` on the operator routes); default none. */
+    apiKey?: string;
   },
 ): Promise<TestNetwork> {
   const rpc = await startRpcServer(hre);
@@ -100,6 +102,7 @@ export async function startTestNetwork(
       deployment,
       // Scan for committed roots often: tests wait for fills after every upload.
       marketIntervalMs: 100,
+      apiKey: params.apiKey,
       log: (line) => params.log?.(i, line),
     };
     const node = await startNode(options);

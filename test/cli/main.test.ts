@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
 import hre from 'hardhat';
-import { privateKeyToAccount } from 'viem/accounts';
+import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import { fundAccounts } from '../../cli/devnet/fund';
 import { main } from '../../cli/main';
 import { startNode } from '../../node';
@@ -136,6 +136,58 @@ describe('the dhost command', () => {
       }
     });
 
+    it('shares a file with a link another user downloads without a key of their own; revoke makes the nodes refuse it', async () => {
+      const input = path.join(work, 'shared.txt');
+      const bytes = randomBytes(70_000);
+      fs.writeFileSync(input, bytes);
+      const up = await run(['upload', input]);
+      expect(up.code, up.stderr).to.equal(0);
+      const handle = up.stdout.trim().split('\n').pop() ?? '';
+      const shared = await run(['share', handle, '--expires', '2h', '--json']);
+      expect(shared.code, shared.stderr).to.equal(0);
+      const { link, expiresAt, grantee } = JSON.parse(shared.stdout) as { link: string; expiresAt: string; grantee: string };
+      expect(link.split('#')[1]).to.equal(handle.split('#')[1]);
+      expect(Date.parse(expiresAt) - Date.now()).to.be.within(7_100_000, 7_200_000);
+      expect(grantee).to.equal('0x0000000000000000000000000000000000000000');
+
+      // The recipient: another home, no DHOST_PRIVATE_KEY, no key made for them.
+      const recipient = { DHOST_HOME: path.join(work, 'recipient'), DHOST_PRIVATE_KEY: undefined };
+      const out = path.join(work, 'shared.copy');
+      const down = await run(['download', link, '-o', out], recipient);
+      expect(down.code, down.stderr).to.equal(0);
+      expect(Buffer.compare(fs.readFileSync(out), bytes)).to.equal(0);
+      expect(fs.existsSync(path.join(work, 'recipient'))).to.equal(false);
+      // The bare handle is not enough for someone who is neither the owner nor a delegate.
+      const stranger = { DHOST_PRIVATE_KEY: generatePrivateKey() };
+      const refused = await run(['download', handle, '-o', path.join(work, 'stranger.out')], stranger);
+      expect(refused.code).to.equal(1);
+      expect(refused.stderr).to.contain('NO_READ_ACCESS');
+
+      const revoked = await run(['revoke', link]);
+      expect(revoked.code, revoked.stderr).to.equal(0);
+      const again = path.join(work, 'shared.again');
+      let after = await run(['download', link, '-o', again], recipient);
+      // Nodes cache chain reads for a few seconds.
+      for (let i = 0; i < 20 && after.code === 0; i++) {
+        await new Promise((r) => setTimeout(r, 300));
+        after = await run(['download', link, '-o', again], recipient);
+      }
+      expect(after.code).to.equal(1);
+      expect(after.stderr).to.contain('TOKEN_REVOKED');
+    });
+
+    it('names a repair delegate and withdraws it (delegate --repair / --none)', async () => {
+      const delegate = privateKeyToAccount(generatePrivateKey()).address;
+      const set = await run(['delegate', delegate, '--read', '--repair', '--json']);
+      expect(set.code, set.stderr).to.equal(0);
+      expect(JSON.parse(set.stdout)).to.include({ delegate, permissions: 3 });
+      const none = await run(['delegate', delegate, '--none']);
+      expect(none.code, none.stderr).to.equal(0);
+      expect((await run(['delegate', delegate])).code).to.equal(2);
+      expect((await run(['share', 'dhost://nothex#key'])).code).to.be.oneOf([1, 2]);
+      expect((await run(['share', `dhost://${'ab'.repeat(32)}#${'A'.repeat(43)}`, '--expires', 'soon'])).code).to.equal(2);
+    });
+
     it('lists the active peers with live status', async () => {
       const res = await run(['peers', '--json']);
       expect(res.code, res.stderr).to.equal(0);
@@ -154,6 +206,22 @@ describe('the dhost command', () => {
       expect(status).to.include.keys('stake', 'slots', 'proofsSubmitted', 'proofsMissed', 'rewardsAccrued', 'rewardsClaimed');
       expect(status.address).to.equal(peer.address);
       expect(BigInt(status.stake as string) > 0n).to.equal(true);
+    });
+
+    it('shows what the running node says of itself with node details --json, signed with the operator key', async () => {
+      const peer = net.peers[0];
+      const res = await run(['node', 'details', '--json'], { DHOST_PRIVATE_KEY: peer.key });
+      expect(res.code, res.stderr).to.equal(0);
+      const details = JSON.parse(res.stdout) as Record<string, unknown>;
+      expect(details.address).to.equal(peer.address);
+      expect(details).to.include.keys('usedBytes', 'capacityBytes', 'dataDir', 'slotsByState', 'noncesRemembered', 'uptimeSeconds');
+    });
+
+    it('refuses node details with a key that is not the node operator, naming both', async () => {
+      const peer = net.peers[0];
+      const res = await run(['node', 'details', '--endpoint', peer.node?.url ?? '']);
+      expect(res.code).to.equal(2);
+      expect(res.stderr).to.contain(peer.address);
     });
 
     it('refuses node status without a key or an address', async () => {

@@ -1,12 +1,15 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
 import { type Address, getAddress, zeroAddress } from 'viem';
+import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import { NotEnoughPeersError } from '../../client/errors';
 import { memoryExperience } from '../../client/peer-experience';
 import { type CandidatePeer, staticPeerSource } from '../../client/peer-source';
 import { type PlacedPeer, placeColumns, type StatusProbe } from '../../client/placement';
 import { LATENCY_HALF_MS, placementScore, REPUTATION_PRIOR, type ScoreInputs, SPACE_WEIGHT, scoreFactors } from '../../client/placement-score';
 import { seededRandom } from '../../client/seeded-random';
+import type { HttpRequester } from '../../client/transport/http-requester';
+import { signStatus } from '../../protocol/status-signing';
 import type { NodeStatus } from '../../protocol/wire';
 
 const GiB = 2 ** 30;
@@ -63,6 +66,22 @@ function probeOf(sims: readonly Sim[]): StatusProbe {
       uptimeSeconds: 1,
     };
     return { status, rttMs: s.rttMs };
+  };
+}
+
+/** A plain status naming `address`. */
+function probeStatus(address: Address): NodeStatus {
+  return {
+    address,
+    chainId: CHAIN_ID,
+    version: '0.1.0',
+    capacityBytes: GiB,
+    usedBytes: 0,
+    freeBytes: GiB,
+    slots: 0,
+    shards: 0,
+    maxShardBytes: 17 * 2 ** 20,
+    uptimeSeconds: 1,
   };
 }
 
@@ -396,6 +415,68 @@ describe('client/placement', () => {
       expect(scoreFactors({ ...base, ageSeconds: 0 }).uptime).to.equal(0.5);
       expect(scoreFactors({ ...base, sinceHeartbeatSeconds: 600, heartbeatTimeoutSeconds: 600 }).uptime).to.be.closeTo(0.5, 1e-6);
       expect(scoreFactors({ ...base, sinceHeartbeatSeconds: 600 }).uptime).to.be.closeTo(1, 1e-6);
+    });
+  });
+
+  describe('when an endpoint does not speak for its operator', () => {
+    /** Four peers with real keys; `answersAs` maps a peer index to the key whose status its endpoint serves. */
+    const keys = Array.from({ length: 4 }, () => privateKeyToAccount(generatePrivateKey()));
+    const records = keys.map((k, i) => record(i, { operator: k.address }));
+    const signedStatusRequester =
+      (answersAs: Record<number, (typeof keys)[number]>, unsigned: number[] = []): HttpRequester =>
+      async ({ url }) => {
+        const i = records.findIndex((r) => url.startsWith(r.endpoint));
+        const key = answersAs[i] ?? keys[i];
+        const fields = { ...probeStatus(key.address), freeBytes: 10 * GiB, capacityBytes: 10 * GiB };
+        const body = unsigned.includes(i) ? fields : await signStatus({ signer: key }, { status: fields, signedAt: Math.floor(Date.now() / 1000) });
+        return {
+          status: 200,
+          statusText: 'OK',
+          headers: {},
+          body: (async function* () {
+            yield new TextEncoder().encode(JSON.stringify(body));
+          })(),
+          cancel: () => {},
+        };
+      };
+    const placeAll = (request: HttpRequester, columns: number) =>
+      placeColumns(
+        { peers: staticPeerSource(records), request, random: seededRandom(3) },
+        { columns, columnBytes: 1 << 20, shardBytes: 1 << 20, chainId: CHAIN_ID },
+      );
+
+    it('passes the operator on chain to the probe as the expected signer', async () => {
+      const asked: (Address | undefined)[] = [];
+      const sims = records.map((r) => ({ record: r, freeBytes: 10 * GiB, rttMs: 10 }));
+      const probe = probeOf(sims);
+      await placeColumns(
+        {
+          peers: staticPeerSource(records),
+          probe: (p) => {
+            asked.push(p.expectedSigner);
+            return probe(p);
+          },
+          random: seededRandom(3),
+        },
+        { columns: 4, columnBytes: 1 << 20, shardBytes: 1 << 20, chainId: CHAIN_ID },
+      );
+      expect(asked.sort()).to.deep.equal(keys.map((k) => k.address).sort());
+    });
+
+    it('places on peers whose status is signed by their operator', async () => {
+      const { chosen } = await placeAll(signedStatusRequester({}), 4);
+      expect(chosen.map((p) => p.operator).sort()).to.deep.equal(keys.map((k) => k.address).sort());
+    });
+
+    it('drops a peer answering with another key’s status, or unsigned, with the reason', async () => {
+      const request = signedStatusRequester({ 1: keys[2] }, [3]);
+      const { chosen, spares } = await placeAll(request, 2);
+      expect([...chosen, ...spares].map((p) => p.operator).sort()).to.deep.equal([keys[0].address, keys[2].address].sort());
+      const err = await rejection(placeAll(request, 3));
+      expect(err).to.be.instanceOf(NotEnoughPeersError);
+      const message = (err as NotEnoughPeersError).message;
+      expect(message).to.contain(`${records[1].endpoint}: GET ${records[1].endpoint}/status failed with 200: STATUS_SIGNATURE_INVALID`);
+      expect(message).to.contain(`${records[3].endpoint}: GET ${records[3].endpoint}/status failed with 200: STATUS_SIGNATURE_INVALID`);
     });
   });
 

@@ -20,6 +20,7 @@ import { type FileId, randomFileId, slotIdOf } from '../../protocol/ids';
 import { createKeccakHasher, dealRootOf, SegmentTreeBuilder } from '../../protocol/merkle';
 import { hardhatKey } from '../../scripts/testkit/chain';
 import { fundOwners, type MarketChain, startMarketChain } from '../../scripts/testkit/node/market-chain';
+import { signStatus } from '../../protocol/status-signing';
 
 const CHUNK = 4096;
 const TOKEN = 10n ** 18n;
@@ -92,7 +93,7 @@ async function startFillingPeer(chain: MarketChain, key: Hex, pricePerGiBEpoch: 
       }
       if (req.method === 'GET' && url.pathname === '/status') {
         const free = peer.mode.freeBytes ?? 1e9;
-        return json(res, 200, {
+        const status = {
           address: account.address,
           chainId: chain.chainId,
           version: '0.1.0',
@@ -103,7 +104,13 @@ async function startFillingPeer(chain: MarketChain, key: Hex, pricePerGiBEpoch: 
           shards: 0,
           maxShardBytes: 17 * 1024 * 1024,
           uptimeSeconds: 1,
-        });
+        };
+        // Signed with the peer's operator key, as a real node does (clients refuse an unsigned status).
+        signStatus({ signer: account }, { status, signedAt: Math.floor(Date.now() / 1000) }).then(
+          (signed) => json(res, 200, signed),
+          () => json(res, 500, { error: { code: 'INTERNAL_ERROR', message: 'signing failed' } }),
+        );
+        return;
       }
       if (req.method === 'GET' && url.pathname.startsWith('/files/')) {
         const fileId = url.pathname.slice('/files/'.length) as FileId;
@@ -276,6 +283,7 @@ describe('uploading with a deal', () => {
         {
           peers: staticPeerSource([]),
           marketplace: { publicClient: chain.publicClient, market: chain.market, registry: chain.deployment.contracts.PeerRegistry },
+          account,
         },
         { handle: result.handle },
       ),

@@ -14,6 +14,7 @@ import {
   type Redundancy,
   upload,
 } from '../../client';
+import { selfIssuedAccess } from '../../client/access/self-issued-access';
 import { decodeBatchHeader } from '../../client/batch/batch-header';
 import { parseAnyHandle } from '../../client/handle';
 import { getShard } from '../../client/transport/get-shard';
@@ -50,7 +51,7 @@ describe('uploading files together as one batch: one deal, one set of columns', 
 
   const get = async (handle: string) => {
     const parts: Uint8Array[] = [];
-    for await (const part of download({ peers, marketplace }, { handle })) parts.push(part);
+    for await (const part of download({ peers, marketplace, account }, { handle })) parts.push(part);
     return Buffer.concat(parts);
   };
 
@@ -123,7 +124,8 @@ describe('uploading files together as one batch: one deal, one set of columns', 
         }
         expect(result.files.map((f) => f.manifestIndex)).to.deep.equal(sizes.map((_, i) => next + i));
         const c = result.columns[0];
-        const header = decodeBatchHeader(await getShard({}, { endpoint: c.endpoint, fileId: result.dealId, column: 0, index: MANIFEST_INDEX }));
+        const access = await selfIssuedAccess({ account }, { chainId: net.chainId, market: marketplace.market, dealId: result.dealId });
+        const header = decodeBatchHeader(await getShard({ access }, { endpoint: c.endpoint, fileId: result.dealId, column: 0, index: MANIFEST_INDEX }));
         expect(header).to.deep.equal({ redundancy, chunkSize: CHUNK, shardSize: CHUNK + 16, shardCount: next, entryCount: sizes.length });
       });
 

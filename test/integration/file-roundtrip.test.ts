@@ -20,8 +20,10 @@ import {
   StripesLostError,
   upload,
 } from '../../client';
+import { selfIssuedAccess } from '../../client/access/self-issued-access';
 import { connectChain } from '../../protocol/chain/connect';
 import { MANIFEST_INDEX } from '../../protocol/column';
+import { TOKEN_HEADER } from '../../protocol/retrieval-token';
 import { startTestNetwork, type TestNetwork } from '../../scripts/testkit/network';
 
 const CHUNK = 64 * 1024;
@@ -72,7 +74,7 @@ describe('uploading and downloading files through real peers on a real chain', (
 
   const get = async (handle: string) => {
     const parts: Uint8Array[] = [];
-    for await (const part of download({ peers, marketplace }, { handle })) parts.push(part);
+    for await (const part of download({ peers, marketplace, account }, { handle })) parts.push(part);
     return Buffer.concat(parts);
   };
 
@@ -125,7 +127,7 @@ describe('uploading and downloading files through real peers on a real chain', (
       const result = await put(randomBytes(2 * CHUNK));
       for (const c of [0, 1, 2]) await net.stopPeer(holderOf(result, c).peer.index);
       const outPath = path.join(work, 'lost.bin');
-      const err = await downloadToFile({ peers, marketplace }, { handle: result.handle, outPath }).then(
+      const err = await downloadToFile({ peers, marketplace, account }, { handle: result.handle, outPath }).then(
         () => undefined,
         (e: unknown) => e,
       );
@@ -211,10 +213,14 @@ describe('uploading and downloading files through real peers on a real chain', (
       expect(new Set(operators).size).to.equal(3);
       expect(Buffer.compare(await get(result.handle), bytes)).to.equal(0);
       // Each column's manifest landed on its final holder.
+      const access = await selfIssuedAccess({ account }, { chainId: net.chainId, market: marketplace.market, dealId: result.fileId });
       for (const c of result.columns) {
         const holder = net.peers.find((p) => p.address.toLowerCase() === c.operator.toLowerCase());
         expect(holder?.node, 'final holder runs').to.not.equal(undefined);
-        const res = await fetch(`${holder?.node?.url}/slots/${c.slotId}/shards/${MANIFEST_INDEX}`, { method: 'HEAD' });
+        const res = await fetch(`${holder?.node?.url}/slots/${c.slotId}/shards/${MANIFEST_INDEX}`, {
+          method: 'HEAD',
+          headers: { [TOKEN_HEADER]: access.token },
+        });
         expect(res.status).to.equal(200);
       }
     });

@@ -19,6 +19,7 @@ import {
   openTestDeal,
   startMarketChain,
 } from '../../scripts/testkit/node/market-chain';
+import { testToken } from '../../scripts/testkit/node/read-token';
 import { scratchDir, shardTarget } from '../../scripts/testkit/node/shard-requests';
 import { type StoreSnapshot, snapshotStore } from '../../scripts/testkit/node/store-snapshot';
 
@@ -43,6 +44,7 @@ describe('node fuzz: malformed requests are refused cleanly', function () {
   let nodeStore: NodeStore;
   let app: Hono<NodeEnv>;
   let dealId: FileId;
+  let otherDeal: FileId;
   let logged: string[];
 
   before(async () => {
@@ -61,6 +63,10 @@ describe('node fuzz: malformed requests are refused cleanly', function () {
       log: (line) => logged.push(line),
     });
     dealId = await openTestDeal(chain, { ownerKey, slots: SLOTS, bytesPerSlot: 64n * 1024n, durationEpochs: 10 });
+    otherDeal = await openTestDeal(chain, { ownerKey, slots: SLOTS, bytesPerSlot: 64n * 1024n, durationEpochs: 10 });
+    // One shard that token reads can reach: column 0, index 0.
+    const put = await assignedShardPut(writer, { target: shardTarget({ fileId: dealId, column: 0, index: 0 }), body: new Uint8Array(100).fill(7) });
+    expect((await app.request(put.path, put.init)).status).to.equal(201);
   });
   after(async () => {
     nodeStore.close();
@@ -149,6 +155,7 @@ describe('node fuzz: malformed requests are refused cleanly', function () {
         'x-dhost-nonce',
         'x-dhost-content-sha256',
         'x-dhost-assignment',
+        'x-dhost-token',
         'transfer-encoding',
       ),
       fc.stringMatching(/^[a-z][a-z0-9-]{0,20}$/),
@@ -250,6 +257,53 @@ describe('node fuzz: malformed requests are refused cleanly', function () {
         },
       ),
       { numRuns: 400 },
+    );
+  });
+
+  const tokenKind = fc.constantFrom(
+    'valid',
+    'other-deal',
+    'other-column',
+    'expired',
+    'future',
+    'stranger',
+    'other-chain',
+    'grantee-unsigned',
+    'flipped-byte',
+    'truncated',
+    'garbage',
+  );
+
+  it('answers shard reads with valid, foreign, expired, tampered and garbage tokens without a 5xx; only a valid one reads', async () => {
+    const now = BigInt(Math.floor(Date.now() / 1000));
+    await fc.assert(
+      fc.asyncProperty(tokenKind, fc.boolean(), fc.nat({ max: 265 }), fc.string({ maxLength: 300 }), async (kind, inQuery, at, junk) => {
+        const issue = (p: Partial<Parameters<typeof testToken>[1]> = {}, domain = { chainId: chain.chainId, market: chain.market }) =>
+          testToken(domain, { issuerKey: ownerKey, dealId, ...p }).then((t) => t.text);
+        let text: string;
+        if (kind === 'valid') text = await issue();
+        else if (kind === 'other-deal') text = await issue({ dealId: otherDeal });
+        else if (kind === 'other-column') text = await issue({ columns: [1, 2] });
+        else if (kind === 'expired') text = await issue({ issuedAt: now - 7_200n, expiresAt: now - 3_600n });
+        else if (kind === 'future') text = await issue({ issuedAt: now + 7_200n, expiresAt: now + 9_000n });
+        else if (kind === 'stranger') text = await issue({ issuerKey: strangerKey });
+        else if (kind === 'other-chain') text = await issue({}, { chainId: 1, market: chain.market });
+        else if (kind === 'grantee-unsigned') text = await issue({ grantee: privateKeyToAccount(strangerKey).address });
+        else if (kind === 'flipped-byte') {
+          const chars = (await issue()).split('');
+          chars[at] = chars[at] === 'A' ? 'B' : 'A';
+          text = chars.join('');
+        } else if (kind === 'truncated') text = (await issue()).slice(0, at);
+        else text = encodeURIComponent(junk);
+        const target = shardTarget({ fileId: dealId, column: 0, index: 0 });
+        const base = `/slots/${target.slotId}/shards/0?fileId=${dealId}&column=0`;
+        const path = inQuery ? `${base}&token=${text}` : base;
+        const init: RequestInit = inQuery ? {} : { headers: { 'x-dhost-token': text } };
+        const status = await sendChecked(path, init, await snapshotStore(nodeStore));
+        if (kind === 'valid') expect(status).to.equal(200);
+        else expect(status, kind).to.be.within(400, 499);
+      }),
+      { numRuns: 300 },
     );
   });
 

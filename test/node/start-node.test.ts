@@ -13,6 +13,7 @@ import { nodeStatusSchema, shardStoredSchema } from '../../protocol/wire';
 import { deployDhost } from '../../scripts/hardhat/deploy-dhost';
 import { hardhatKey, startRpcServer } from '../../scripts/testkit/chain';
 import { assignedShardPut, type MarketChain, marketChainOf, openTestDeal } from '../../scripts/testkit/node/market-chain';
+import { ownerReadHeaders } from '../../scripts/testkit/node/read-token';
 import { randomShard, scratchDir, sha256Hex, shardTarget } from '../../scripts/testkit/node/shard-requests';
 import { snapshotStore } from '../../scripts/testkit/node/store-snapshot';
 
@@ -80,7 +81,7 @@ describe('startNode', () => {
         expect(res.status).to.equal(201);
         expect(shardStoredSchema.parse(await res.json())).to.include({ size: 300_000, sha256: sha256Hex(body), created: true });
 
-        const got = await fetch(`${node.url}${shardPath(target)}`);
+        const got = await fetch(`${node.url}${shardPath(target)}`, { headers: await ownerReadHeaders(opts.chain, { ownerKey: uploaderKey, dealId }) });
         expect(got.status).to.equal(200);
         expect(Buffer.from(await got.arrayBuffer()).equals(Buffer.from(body))).to.equal(true);
 
@@ -93,7 +94,7 @@ describe('startNode', () => {
       const again = await startNode({ ...opts, port: node.port });
       try {
         expect(logged.some((l) => /unchanged in the registry/.test(l))).to.equal(true);
-        const got = await fetch(`${again.url}${shardPath(target)}`);
+        const got = await fetch(`${again.url}${shardPath(target)}`, { headers: await ownerReadHeaders(opts.chain, { ownerKey: uploaderKey, dealId }) });
         expect(got.status).to.equal(200);
         expect(Buffer.from(await got.arrayBuffer()).equals(Buffer.from(body))).to.equal(true);
       } finally {

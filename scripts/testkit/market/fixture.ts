@@ -210,7 +210,7 @@ export function slotIdOf(dealId: string, column: number): string {
  * const { dealId, data } = await openFilledDeal(f, { slots: 3, bytesPerSlot: 4096, duration: 10 });
  */
 export async function openFilledDeal(
-  f: MarketFixture,
+  f: Pick<MarketFixture, 'market' | 'owners' | 'peers'>,
   p: { slots: number; bytesPerSlot: number; duration: number; owner?: HardhatEthersSigner; fill?: number[]; price?: bigint },
 ): Promise<{ dealId: string; data: DealData; startEpoch: bigint }> {
   const owner = p.owner ?? f.owners[0];

@@ -6,6 +6,7 @@ import { expect } from 'chai';
 import hre from 'hardhat';
 import type { privateKeyToAccount } from 'viem/accounts';
 import { bytesSource, chainPeerSource, download, masterFromPrivateKey, memoryExperience, type PeerSource, upload } from '../../../client';
+import { selfIssuedAccess } from '../../../client/access/self-issued-access';
 import { readFileHealth } from '../../../client/file-health';
 import { RepairIntegrityError, ReplicatedRepairUnsupportedError } from '../../../client/repair/errors';
 import { repairFile } from '../../../client/repair/repair-file';
@@ -57,7 +58,7 @@ describe('client/repair/repair-file: rebuilding lost Reed-Solomon columns onto n
     );
   const get = async (handle: string) => {
     const parts: Uint8Array[] = [];
-    for await (const part of download({ peers, marketplace }, { handle })) parts.push(part);
+    for await (const part of download({ peers, marketplace, account }, { handle })) parts.push(part);
     return Buffer.concat(parts);
   };
   const putBatch = (contents: Uint8Array[], redundancy: Parameters<typeof uploadBatch>[1]['redundancy'] = rs42) =>
@@ -235,8 +236,9 @@ describe('client/repair/repair-file: rebuilding lost Reed-Solomon columns onto n
       expect(after.minHealthy).to.equal(6);
       // The copied tail is byte for byte what every column holds: the files' manifests, then the batch header.
       for (const index of [2, 3, 4, MANIFEST_INDEX] as const) {
-        const rebuilt = await getShard({}, { endpoint, fileId: batch.dealId, column: 3, index });
-        const original = await getShard({}, { endpoint: batch.columns[0].endpoint, fileId: batch.dealId, column: 0, index });
+        const access = await selfIssuedAccess({ account }, { chainId: net.chainId, market: marketplace.market, dealId: batch.dealId });
+        const rebuilt = await getShard({ access }, { endpoint, fileId: batch.dealId, column: 3, index });
+        const original = await getShard({ access }, { endpoint: batch.columns[0].endpoint, fileId: batch.dealId, column: 0, index });
         expect(Buffer.compare(rebuilt, original)).to.equal(0, `index ${index}`);
       }
       // Every file through its own handle, with the lost holder still stopped and two more stopped: each stripe needs the rebuilt column.

@@ -16,6 +16,9 @@ import {
 
 const MiB = 1024 * 1024;
 
+/** MarketConfigs.MAX_SECONDS: the longest time setting accepted (100 years). */
+const MAX_SECONDS = 100n * 365n * 86_400n;
+
 describe('Marketplace: deals', () => {
   const marketFixture = () => deployMarket();
 
@@ -31,6 +34,7 @@ describe('Marketplace: deals', () => {
   describe('when the configuration is invalid', () => {
     const cases: [string, Partial<typeof TEST_CONFIG>][] = [
       ['epochLength', { epochLength: 0n }],
+      ['epochLength', { epochLength: MAX_SECONDS + 1n }],
       ['challengeProbabilityPpm', { challengeProbabilityPpm: 1_000_001n }],
       ['maxMisses', { maxMisses: 0n }],
       ['slashPpm', { slashPpm: 400_000n, maxMisses: 3n }],
@@ -38,7 +42,9 @@ describe('Marketplace: deals', () => {
       ['missingWindowEpochs', { missingWindowEpochs: 0n }],
       ['missingWindowEpochs', { missingWindowEpochs: 65n }],
       ['minCollateral', { minCollateral: 0n }],
+      ['minCollateral', { minCollateral: 2n ** 128n }],
       ['lapseFreeSeconds', { lapseFreeSeconds: 0n }],
+      ['lapseFreeSeconds', { lapseFreeSeconds: MAX_SECONDS + 1n }],
       ['maxClaimEpochs', { maxClaimEpochs: 0n }],
       ['subsidyPerGiBEpoch', { subsidyPerGiBEpoch: 2n ** 128n }],
     ];

@@ -13,6 +13,7 @@ import type { FileId } from '../../../protocol/ids';
 import { errorBodySchema } from '../../../protocol/wire';
 import { hardhatKey } from '../../../scripts/testkit/chain';
 import { assignedShardPut, type DealWriter, fundOwners, type MarketChain, openTestDeal, startMarketChain } from '../../../scripts/testkit/node/market-chain';
+import { ownerReadHeaders } from '../../../scripts/testkit/node/read-token';
 import { randomShard, scratchDir, shardTarget } from '../../../scripts/testkit/node/shard-requests';
 import { snapshotStore } from '../../../scripts/testkit/node/store-snapshot';
 
@@ -75,7 +76,7 @@ describe('node/middleware/deal-write: writes bound to deals on chain', () => {
       const deadline = BigInt(Math.floor(Date.now() / 1000) + 600);
       const put = await assignedShardPut(writer, { target, body: randomShard(1000), assignment: { deadline } });
       expect((await app.request(put.path, put.init)).status).to.equal(201);
-      expect((await app.request(shardPath(target))).status).to.equal(200);
+      expect((await app.request(shardPath(target), { headers: await ownerReadHeaders(chain, { ownerKey, dealId }) })).status).to.equal(200);
       const slot = nodeStore.index.getSlot(target.slotId);
       expect(slot?.assignment?.deadline).to.equal(deadline);
       expect(slot?.assignment?.signature).to.equal(put.init.headers['x-dhost-assignment'].split('.')[1].toLowerCase());

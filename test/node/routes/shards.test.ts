@@ -12,6 +12,7 @@ import { type FileId, randomFileId, slotIdOf } from '../../../protocol/ids';
 import { errorBodySchema, shardStoredSchema } from '../../../protocol/wire';
 import { hardhatKey } from '../../../scripts/testkit/chain';
 import { assignedShardPut, fundOwners, type MarketChain, openTestDeal, startMarketChain } from '../../../scripts/testkit/node/market-chain';
+import { ownerReadHeaders } from '../../../scripts/testkit/node/read-token';
 import { shardTarget as anyShardTarget, randomShard, scratchDir, sha256Hex } from '../../../scripts/testkit/node/shard-requests';
 import { snapshotStore } from '../../../scripts/testkit/node/store-snapshot';
 
@@ -92,6 +93,16 @@ describe('node shard routes', () => {
     expect(snap.usage).to.deep.equal({ bytes: 0, shards: 0, slots: 0 });
   }
 
+  /** A read with the deal owner's bearer token (reads need one; test/node/middleware/read-access.test.ts covers refusals). */
+  const read = async (path: string, init: RequestInit = {}) =>
+    app.request(path, {
+      ...init,
+      headers: {
+        ...(await ownerReadHeaders({ chainId: CHAIN_ID, market: chain.market }, { ownerKey: uploaderKey, dealId })),
+        ...(init.headers as Record<string, string>),
+      },
+    });
+
   describe('when a signed shard is new', () => {
     it('stores it, answers 201 with its size and hash, and serves it back', async () => {
       const target = shardTarget({ column: 2, index: 5 });
@@ -107,7 +118,7 @@ describe('node shard routes', () => {
         created: true,
       });
 
-      const got = await app.request(shardPath(target));
+      const got = await read(shardPath(target));
       expect(got.status).to.equal(200);
       expect(got.headers.get('content-type')).to.equal('application/octet-stream');
       expect(got.headers.get('content-length')).to.equal('4096');
@@ -123,7 +134,7 @@ describe('node shard routes', () => {
       const res = await app.request(put.path, put.init);
       expect(res.status).to.equal(201);
       expect(shardStoredSchema.parse(await res.json()).index).to.equal('manifest');
-      const got = await app.request(shardPath(target));
+      const got = await read(shardPath(target));
       expect(Buffer.from(await got.arrayBuffer()).equals(Buffer.from(body))).to.equal(true);
     });
 
@@ -140,7 +151,7 @@ describe('node shard routes', () => {
       const put = await signedShardPut(sign(), { target, body: new Uint8Array(0) });
       const res = await app.request(put.path, put.init);
       expect(res.status).to.equal(201);
-      expect((await app.request(shardPath(target))).headers.get('content-length')).to.equal('0');
+      expect((await read(shardPath(target))).headers.get('content-length')).to.equal('0');
     });
 
     it('answers HEAD with the headers and no body', async () => {
@@ -148,7 +159,7 @@ describe('node shard routes', () => {
       const body = randomShard(1000);
       const put = await signedShardPut(sign(), { target, body });
       await app.request(put.path, put.init);
-      const head = await app.request(shardPath(target), { method: 'HEAD' });
+      const head = await read(shardPath(target), { method: 'HEAD' });
       expect(head.status).to.equal(200);
       expect(head.headers.get('content-length')).to.equal('1000');
       expect(head.headers.get('x-dhost-content-sha256')).to.equal(sha256Hex(body));
@@ -160,7 +171,7 @@ describe('node shard routes', () => {
       const body = randomShard(100);
       const put = await signedShardPut(sign(), { target, body });
       await app.request(put.path, put.init);
-      const res = await app.request(shardPath(target), { headers: { 'if-none-match': `"${sha256Hex(body)}"` } });
+      const res = await read(shardPath(target), { headers: { 'if-none-match': `"${sha256Hex(body)}"` } });
       expect(res.status).to.equal(304);
     });
   });
@@ -189,7 +200,7 @@ describe('node shard routes', () => {
       await app.request(first.path, first.init);
       const conflicting = await signedShardPut(sign(), { target, body: randomShard(2048) });
       await expectRefused(await app.request(conflicting.path, conflicting.init), 409, 'SHARD_CONFLICT');
-      const got = await app.request(shardPath(target));
+      const got = await read(shardPath(target));
       expect(Buffer.from(await got.arrayBuffer()).equals(Buffer.from(body))).to.equal(true);
       expect((await snapshotStore(nodeStore)).tmp).to.deep.equal([]);
     });
@@ -413,7 +424,7 @@ describe('node shard routes', () => {
 
   describe('when a shard is read', () => {
     it('answers 404 JSON for an unknown shard', async () => {
-      await expectRefused(await app.request(shardPath(shardTarget())), 404, 'SHARD_NOT_FOUND');
+      await expectRefused(await read(shardPath(shardTarget())), 404, 'SHARD_NOT_FOUND');
     });
 
     it('answers 404 for a file on disk that has no index row', async () => {
@@ -421,7 +432,7 @@ describe('node shard routes', () => {
       const put = await signedShardPut(sign(), { target, body: randomShard(10) });
       await app.request(put.path, put.init);
       nodeStore.index.deleteShard(target.slotId, target.index);
-      await expectRefused(await app.request(shardPath(target)), 404, 'SHARD_NOT_FOUND');
+      await expectRefused(await read(shardPath(target)), 404, 'SHARD_NOT_FOUND');
     });
 
     it('answers 400 for a malformed slot id', async () => {

@@ -24,3 +24,14 @@ export function packageRoot(start: string = __dirname): string {
     dir = parent;
   }
 }
+
+/**
+ * Where the built pages of one dashboard are (`dist/ui/<name>`, made by `npm run build:ui`), for
+ * the node (`node`, `share`) and the local daemon (`user`) to serve.
+ *
+ * @example
+ * app.use('/dashboard/*', serveStatic({ root: uiDir('node') }));
+ */
+export function uiDir(name: 'user' | 'node' | 'share'): string {
+  return path.join(packageRoot(), 'dist', 'ui', name);
+}
