@@ -28,7 +28,11 @@ export type Command = (io: CommandIo, args: string[]) => Promise<number>;
 const COMMANDS: Record<string, { run: Command; summary: string }> = {
   devnet: { run: devnetCommand, summary: 'local chain + deployment + eight peer nodes (npm start)' },
   deploy: { run: deployCommand, summary: 'deploy the contracts to DHOST_RPC_URL with DHOST_PRIVATE_KEY' },
-  node: { run: nodeCommand, summary: 'run a peer node: --port P --data DIR [--capacity SIZE] [--stake AMOUNT] [--endpoint URL]; `node status [--json]`; `node details [--json]` (the running node, signed with the operator key)' },
+  node: {
+    run: nodeCommand,
+    summary:
+      'run a peer node: --port P --data DIR [--capacity SIZE] [--stake AMOUNT] [--endpoint URL]; `node status [--json]`; `node details [--json]` (the running node, signed with the operator key)',
+  },
   upload: {
     run: uploadCommand,
     summary: 'upload FILE [--redundancy rs:K+M|replicate:N] [--replicas N] [--epochs N] [--chunk-size SIZE] [--json]; opens a deal, prints the handle last',

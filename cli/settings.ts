@@ -5,8 +5,8 @@ import { connectChain } from '../protocol/chain/connect';
 import { type Deployment, deploymentPath, loadDeployment } from '../protocol/chain/deployment';
 import { defaults } from '../protocol/config';
 import { ChainError } from '../protocol/errors';
-import { UsageError } from './errors';
 import { packageRoot } from '../protocol/package-root';
+import { UsageError } from './errors';
 
 /** Settings shared by every command: flags first, then environment, then defaults. */
 export interface Settings {
