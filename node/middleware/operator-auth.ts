@@ -9,7 +9,6 @@ import type { NonceStore } from '../store/nonce-store';
 
 const digest = (value: string) => createHash('sha256').update(value, 'utf8').digest();
 
-
 /** Whether a request carries any of the signed-request headers (then it is judged as a signed request only). */
 function isSigned(header: (name: string) => string | undefined): boolean {
   return header(SIGNED_HEADERS.signature) !== undefined || header(SIGNED_HEADERS.address) !== undefined;

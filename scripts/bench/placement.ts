@@ -14,11 +14,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { type Address, getAddress } from 'viem';
-import { packageRoot } from '../../protocol/package-root';
 import { NotEnoughPeersError } from '../../client/errors';
 import { staticPeerSource } from '../../client/peer-source';
 import { placeColumns, type StatusProbe } from '../../client/placement';
 import { seededRandom } from '../../client/seeded-random';
+import { packageRoot } from '../../protocol/package-root';
 
 const MiB = 2 ** 20;
 const GiB = 2 ** 30;

@@ -14,9 +14,9 @@ import { hardhatKey } from '../../cli/devnet/accounts';
 import { fundAccounts } from '../../cli/devnet/fund';
 import { type NodeProcess, spawnNode } from '../../cli/devnet/spawn-node';
 import { startChain } from '../../cli/devnet/start-chain';
-import { packageRoot } from '../../protocol/package-root';
 import { runDeploy } from '../../cli/run-deploy';
 import { connectChain } from '../../protocol/chain/connect';
+import { packageRoot } from '../../protocol/package-root';
 import { peakRssMB } from './peak-rss';
 
 const MiB = 1024 * 1024;

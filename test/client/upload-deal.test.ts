@@ -18,9 +18,9 @@ import { marketplaceAbi, peerRegistryAbi, rewardTokenAbi } from '../../protocol/
 import { ASSIGNMENT_HEADER, assignmentTypedData, parseAssignmentHeader, readDeal } from '../../protocol/chain/market';
 import { type FileId, randomFileId, slotIdOf } from '../../protocol/ids';
 import { createKeccakHasher, dealRootOf, SegmentTreeBuilder } from '../../protocol/merkle';
+import { signStatus } from '../../protocol/status-signing';
 import { hardhatKey } from '../../scripts/testkit/chain';
 import { fundOwners, type MarketChain, startMarketChain } from '../../scripts/testkit/node/market-chain';
-import { signStatus } from '../../protocol/status-signing';
 
 const CHUNK = 4096;
 const TOKEN = 10n ** 18n;

@@ -44,7 +44,9 @@ describe('node/market/chain-deals: chain reads cached for seconds, shared while 
     const deals = createChainDeals({ publicClient: counting(), now: () => clock }, { market: chain.market, ttlMs: 3_000 });
     const nonce = `0x${'11'.repeat(32)}` as const;
     const answers = await Promise.all(
-      Array.from({ length: 20 }, () => Promise.all([deals.getDeal(dealId), deals.delegation(owner.address, node.address), deals.tokenRevoked(dealId, nonce, 5n)])),
+      Array.from({ length: 20 }, () =>
+        Promise.all([deals.getDeal(dealId), deals.delegation(owner.address, node.address), deals.tokenRevoked(dealId, nonce, 5n)]),
+      ),
     );
     expect(answers.every(([d, bits, revoked]) => d?.owner === owner.address && bits === 0 && revoked === false)).to.equal(true);
     expect([count('deal'), count('delegation'), count('tokenRevoked')]).to.deep.equal([1, 1, 1]);
