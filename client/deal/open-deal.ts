@@ -48,7 +48,10 @@ export async function openDeal(
   let permitFailure: unknown;
   try {
     if (params.usePermit === false) throw new Error('permit not wanted');
-    const deadline = BigInt(Math.floor(Date.now() / 1000) + (params.permitTtlSeconds ?? 600));
+    // From the later of this machine's clock and the chain's: a chain running ahead would otherwise see an expired permit.
+    const head = await deps.publicClient.getBlock({ blockTag: 'latest' });
+    const wall = BigInt(Math.floor(Date.now() / 1000));
+    const deadline = (head.timestamp > wall ? head.timestamp : wall) + BigInt(params.permitTtlSeconds ?? 600);
     const permit = await signPermit(deps, { token: deps.token, spender: deps.market, value: quote.escrow, deadline, chainId: deps.chainId });
     await sendTransaction(deps, {
       address: deps.market,

@@ -20,6 +20,7 @@ import { upload } from '../../client/upload';
 import type { PeerRecord } from '../../protocol/chain/peers';
 import { randomFileId } from '../../protocol/ids';
 import { parseSignedHeaders, verifyRequest } from '../../protocol/signing';
+import { signStatus } from '../../protocol/status-signing';
 
 const CHAIN_ID = 31337;
 const CHUNK = 4096;
@@ -56,7 +57,7 @@ async function startPeer(): Promise<FakePeer> {
       const shard = /^\/slots\/(0x[0-9a-f]{64})\/shards\/(\d+|manifest)$/.exec(url.pathname);
       if (req.method === 'GET' && url.pathname === '/status') {
         const free = peer.mode.freeBytes ?? 1e9;
-        return json(res, 200, {
+        const status = {
           address: account.address,
           chainId: CHAIN_ID,
           version: '0.1.0',
@@ -67,7 +68,9 @@ async function startPeer(): Promise<FakePeer> {
           shards: peer.shards.size,
           maxShardBytes: 17 * 1024 * 1024,
           uptimeSeconds: 1,
-        });
+        };
+        // Signed with the peer's key, as a real node does: clients refuse an unsigned status.
+        return json(res, 200, await signStatus({ signer: account }, { status, signedAt: Math.floor(Date.now() / 1000) }));
       }
       if (req.method === 'GET' && url.pathname.startsWith('/files/')) {
         const fileId = url.pathname.slice('/files/'.length);

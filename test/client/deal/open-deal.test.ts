@@ -12,7 +12,7 @@ import { rewardTokenAbi } from '../../../protocol/chain/generated/abis';
 import { readDeal } from '../../../protocol/chain/market';
 import { randomFileId } from '../../../protocol/ids';
 import { hardhatKey } from '../../../scripts/testkit/chain';
-import { fundOwners, type MarketChain, startMarketChain } from '../../../scripts/testkit/node/market-chain';
+import { fundOwners, laterNow, type MarketChain, startMarketChain } from '../../../scripts/testkit/node/market-chain';
 
 describe('opening a deal', () => {
   let chain: MarketChain;
@@ -45,7 +45,7 @@ describe('opening a deal', () => {
 
   it('signs an EIP-2612 permit that the RewardToken accepts', async () => {
     const d = deps();
-    const deadline = BigInt(Math.floor(Date.now() / 1000) + 600);
+    const deadline = (await laterNow(chain)) + 600n;
     const permit = await signPermit(d, { token: d.token, spender: chain.market, value: 1234n, deadline, chainId: chain.chainId });
     await sendTransaction(d, {
       address: d.token,

@@ -38,10 +38,14 @@ describe('node read access (retrieval tokens on shard reads)', () => {
   let target: ShardTarget;
   let body: Uint8Array;
 
+  /** The node's clock follows the chain's (other suites move chain time ahead; a real chain keeps to real time). */
+  let offsetMs = 0;
+  const clock = () => Date.now() + offsetMs;
+  const nowSeconds = () => BigInt(Math.floor(clock() / 1000));
   const domain = () => ({ chainId: CHAIN_ID, market: chain.market });
   const read = (headers: Record<string, string> = {}, path = shardPath(target)) => app.request(path, { headers });
   const withToken = async (p: Partial<Parameters<typeof testToken>[1]> = {}) => {
-    const { text } = await testToken(domain(), { issuerKey: ownerKey, dealId, ...p });
+    const { text } = await testToken(domain(), { issuerKey: ownerKey, dealId, issuedAt: nowSeconds(), ...p });
     return { [TOKEN_HEADER]: text };
   };
   const send = async (key: Hex, functionName: 'setDelegate' | 'revokeToken' | 'revokeAllTokens', args: readonly unknown[]) => {
@@ -62,6 +66,8 @@ describe('node read access (retrieval tokens on shard reads)', () => {
   before(async () => {
     chain = await startMarketChain(hre);
     await fundOwners(chain, [ownerKey]);
+    const head = await chain.publicClient.getBlock({ blockTag: 'latest' });
+    offsetMs = Math.max(0, Number(head.timestamp) * 1000 - Date.now());
     dir = await scratchDir();
     nodeStore = await openNodeStore({ dataDir: dir.path });
     logged = [];
@@ -72,13 +78,17 @@ describe('node read access (retrieval tokens on shard reads)', () => {
       // No cache: every revocation and delegation below is seen by the next request.
       deals: createChainDeals({ publicClient: chain.publicClient }, { market: chain.market, ttlMs: 0 }),
       marketAddress: chain.market,
+      now: clock,
       log: (line) => logged.push(line),
     });
     dealId = await openTestDeal(chain, { ownerKey, slots: 4, bytesPerSlot: 1n << 20n, durationEpochs: 10 });
     otherDeal = await openTestDeal(chain, { ownerKey, slots: 4, bytesPerSlot: 1n << 20n, durationEpochs: 10 });
     target = shardTarget({ fileId: dealId, column: 1, index: 0 });
     body = randomShard(2048);
-    const put = await assignedShardPut({ chain: domain(), ownerKey, node: node.address }, { target, body });
+    const put = await assignedShardPut(
+      { chain: domain(), ownerKey, node: node.address },
+      { target, body, timestamp: Number(nowSeconds()), assignment: { deadline: nowSeconds() + 3_600n } },
+    );
     expect((await app.request(put.path, put.init)).status).to.equal(201);
   });
   after(async () => {
@@ -129,17 +139,17 @@ describe('node read access (retrieval tokens on shard reads)', () => {
   });
 
   it('refuses an expired token (403 TOKEN_EXPIRED) and one issued in the future (403 TOKEN_NOT_YET_VALID)', async () => {
-    const now = BigInt(Math.floor(Date.now() / 1000));
+    const now = nowSeconds();
     await expectRefused(await read(await withToken({ issuedAt: now - 100n, expiresAt: now - 1n })), 403, 'TOKEN_EXPIRED');
     await expectRefused(await read(await withToken({ issuedAt: now + 3_600n, expiresAt: now + 7_200n })), 403, 'TOKEN_NOT_YET_VALID');
   });
 
   it('refuses a token signed by a stranger, for another chain, or tampered with (403 TOKEN_ISSUER_NOT_ALLOWED)', async () => {
     await expectRefused(await read(await withToken({ issuerKey: strangerKey })), 403, 'TOKEN_ISSUER_NOT_ALLOWED');
-    const foreign = await testToken({ chainId: 1, market: chain.market }, { issuerKey: ownerKey, dealId });
+    const foreign = await testToken({ chainId: 1, market: chain.market }, { issuerKey: ownerKey, dealId, issuedAt: nowSeconds() });
     await expectRefused(await read({ [TOKEN_HEADER]: foreign.text }), 403, 'TOKEN_ISSUER_NOT_ALLOWED');
     // Widen the column set of a token for column 0 to every column: the signature no longer matches the owner.
-    const narrow = await testToken(domain(), { issuerKey: ownerKey, dealId, columns: [0] });
+    const narrow = await testToken(domain(), { issuerKey: ownerKey, dealId, columns: [0], issuedAt: nowSeconds() });
     const bytes = Buffer.from(narrow.text, 'base64url');
     bytes.fill(0, 33, 65);
     const res = await read({ [TOKEN_HEADER]: bytes.toString('base64url') });
@@ -174,7 +184,7 @@ describe('node read access (retrieval tokens on shard reads)', () => {
 
   describe('revocation on chain', () => {
     it('refuses a token whose nonce the owner revoked (403 TOKEN_REVOKED); other tokens still work', async () => {
-      const { token, text } = await testToken(domain(), { issuerKey: ownerKey, dealId });
+      const { token, text } = await testToken(domain(), { issuerKey: ownerKey, dealId, issuedAt: nowSeconds() });
       await expectServed(await read({ [TOKEN_HEADER]: text }));
       await send(ownerKey, 'revokeToken', [dealId, token.nonce]);
       await expectRefused(await read({ [TOKEN_HEADER]: text }), 403, 'TOKEN_REVOKED');
@@ -185,7 +195,10 @@ describe('node read access (retrieval tokens on shard reads)', () => {
       // A deal of its own, so that the revoke-all touches no other specification.
       const revokedDeal = await openTestDeal(chain, { ownerKey, slots: 4, bytesPerSlot: 1n << 20n, durationEpochs: 10 });
       const own = shardTarget({ fileId: revokedDeal, column: 1, index: 0 });
-      const put = await assignedShardPut({ chain: domain(), ownerKey, node: node.address }, { target: own, body });
+      const put = await assignedShardPut(
+        { chain: domain(), ownerKey, node: node.address },
+        { target: own, body, timestamp: Number(nowSeconds()), assignment: { deadline: nowSeconds() + 3_600n } },
+      );
       expect((await app.request(put.path, put.init)).status).to.equal(201);
       const readOwn = async (issuedAt: bigint) => read(await withToken({ dealId: revokedDeal, issuedAt, expiresAt: issuedAt + 7_200n }), shardPath(own));
       const block = await chain.publicClient.getBlock({ blockTag: 'latest' });
@@ -205,7 +218,14 @@ describe('node read access (retrieval tokens on shard reads)', () => {
       ...headers,
       ...(await signRequest(
         { account: privateKeyToAccount(signerKey) },
-        { method: 'GET', pathAndQuery: p.path ?? shardPath(target), contentSha256: EMPTY_SHA256, node: (p.node ?? node.address) as Hex, chainId: CHAIN_ID },
+        {
+          method: 'GET',
+          pathAndQuery: p.path ?? shardPath(target),
+          contentSha256: EMPTY_SHA256,
+          node: (p.node ?? node.address) as Hex,
+          chainId: CHAIN_ID,
+          timestamp: Number(nowSeconds()),
+        },
       )),
     });
 
