@@ -10,6 +10,7 @@ import { repairCommand } from './commands/repair';
 import { revokeCommand } from './commands/revoke';
 import { shareCommand } from './commands/share';
 import { statusCommand } from './commands/status';
+import { uiCommand } from './commands/ui';
 import { uploadCommand } from './commands/upload';
 import { UsageError } from './errors';
 
@@ -51,6 +52,7 @@ const COMMANDS: Record<string, { run: Command; summary: string }> = {
     summary: 'repair HANDLE|FILEID [--threshold N] [--json]: rebuild lost columns on new peers; `repair --watch [--interval S]` for every file in the keystore',
   },
   status: { run: statusCommand, summary: 'status HANDLE [--json]: redundancy health per column and stripe, from the chain and the holders' },
+  ui: { run: uiCommand, summary: 'ui [--port P]: your dashboard on 127.0.0.1 (a local daemon that holds your keys); prints the URL to open' },
 };
 
 /**

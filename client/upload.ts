@@ -17,16 +17,17 @@ import { openDeal } from './deal/open-deal';
 import { bytesPerBatchSlotOf, bytesPerSlotOf, quoteDeal } from './deal/quote';
 import { type SignedAssignment, signAssignment } from './deal/sign-assignment';
 import { createCodec, SHARD_ALIGNMENT } from './erasure';
-import { FileChangedError, NoSparePeerError, NotEnoughPeersError, SlotNotFilledError } from './errors';
+import { FileChangedError, NoSparePeerError, SlotNotFilledError } from './errors';
 import type { FileSource } from './file-source';
 import { formatBatchHandle, formatHandle } from './handle';
 import { deriveChunkKey, deriveErasureChunkKey, deriveFileKey, KEY_BYTES } from './keys';
 import { ERASURE_MANIFEST_VERSION, encryptManifest, MANIFEST_VERSION, MAX_NAME_LENGTH, type Manifest, manifestBytesBound, stripeCountOf } from './manifest';
 import type { PeerExperienceLog } from './peer-experience';
 import type { PeerSource } from './peer-source';
+import { placeWithRedundancy } from './place-with-redundancy';
 import { type PlacedPeer, placeColumns } from './placement';
 import type { OnProgress } from './progress';
-import { checkRedundancy, chooseRedundancy, columnCountOf, type Redundancy } from './redundancy';
+import { checkRedundancy, columnCountOf, type Redundancy } from './redundancy';
 import type { HttpRequester } from './transport/http-requester';
 import { putShard } from './transport/put-shard';
 import { putSlotCommit } from './transport/put-slot-commit';
@@ -440,28 +441,8 @@ export async function uploadFiles(deps: UploadDeps, params: UploadFilesParams): 
   };
 
   // The redundancy: as asked, or from the network's size, made smaller while too few peers are eligible.
-  let redundancy: Redundancy;
-  let redundancyReason: string | undefined;
-  let placement: Awaited<ReturnType<typeof placeColumns>>;
-  if (params.redundancy || params.replicas !== undefined) {
-    redundancy = params.redundancy ?? { scheme: 'replicate', replicas: params.replicas as number };
-    placement = await place(redundancy);
-  } else {
-    const activePeers = (await deps.peers.listPeers(params.signal)).length;
-    ({ redundancy, reason: redundancyReason } = chooseRedundancy({ activePeers }));
-    for (;;) {
-      try {
-        placement = await place(redundancy);
-        break;
-      } catch (err) {
-        if (!(err instanceof NotEnoughPeersError)) throw err;
-        const smaller = chooseRedundancy({ activePeers, eligiblePeers: err.healthy });
-        if (columnCountOf(smaller.redundancy) >= columnCountOf(redundancy)) throw err;
-        redundancy = smaller.redundancy;
-        redundancyReason = smaller.reason;
-      }
-    }
-  }
+  const asked = params.redundancy ?? (params.replicas !== undefined ? ({ scheme: 'replicate', replicas: params.replicas } as const) : undefined);
+  const { redundancy, reason: redundancyReason, placed: placement } = await placeWithRedundancy(deps, { redundancy: asked, place, signal: params.signal });
   const columnCount = columnCountOf(redundancy);
   const { counts, shardCount, bytesPerSlot } = layoutFor(redundancy);
   let nextShard = 0;

@@ -1,19 +1,25 @@
 import { Hono } from 'hono';
 import type { Address } from 'viem';
+import { uiDir } from '../protocol/package-root';
 import type { StatusSigner } from '../protocol/status-signing';
 import { nodeDefaults } from './config';
+import type { NodeChainView } from './dashboard/chain-view';
+import { dashboardRoutes } from './dashboard/dashboard-routes';
 import type { NodeEnv } from './env';
 import type { DealSource } from './market/chain-deals';
+import type { HolderSource } from './market/chain-holders';
 import { publicReadCors } from './middleware/cors';
 import { errorHandler, notFoundHandler } from './middleware/error-handler';
 import { isPublicRead, isShardRead } from './middleware/public-reads';
 import { type RateBudget, rateLimit, remoteAddress } from './middleware/rate-limit';
 import { securityHeaders } from './middleware/security-headers';
 import { uploadCap } from './middleware/upload-cap';
+import { dealHolderRoutes } from './routes/deal-holders';
 import { fileRoutes } from './routes/files';
 import { healthRoutes } from './routes/health';
 import { type OperatorView, operatorRoutes } from './routes/operator';
 import { shardRoutes } from './routes/shards';
+import { sharePageRoutes } from './routes/share-page';
 import { slotCommitRoutes } from './routes/slot-commit';
 import { statusRoutes } from './routes/status';
 import { createKeyedLock } from './store/keyed-lock';
@@ -21,6 +27,7 @@ import type { MarketState } from './store/market-state';
 import type { NonceStore } from './store/nonce-store';
 import type { SlotIndex } from './store/slot-index';
 import type { SlotStore } from './store/slot-store';
+import type { UsageHistory } from './store/usage-history';
 
 /** The node's guards against floods; defaults in `nodeDefaults`. */
 export interface NodeHardening {
@@ -58,6 +65,11 @@ export interface NodeAppDeps {
   signer?: StatusSigner;
   /** What the operator routes report besides the index: market states, nonce count, process settings, request counts. */
   operatorView?: OperatorView;
+  /**
+   * The operator dashboard (`/dashboard/`, `GET /operator/dashboard`, `POST /operator/claim`): where its built page is, the
+   * usage samples and the node's chain view. Without it those routes are not served.
+   */
+  dashboard?: { uiDir: string; history: Pick<UsageHistory, 'record' | 'since'>; chain: NodeChainView };
   /** Clock in milliseconds (signature freshness, timestamps, uptime). Default `Date.now`. */
   now?: () => number;
   /** When the node started, in milliseconds (for `uptimeSeconds`). Default: now. */
@@ -66,6 +78,10 @@ export interface NodeAppDeps {
   log?: (line: string) => void;
   /** Upload cap and rate limits; each field defaults to `nodeDefaults`. */
   hardening?: Partial<NodeHardening>;
+  /** Who holds a deal's columns, from the chain (`GET /deals/:dealId/holders`, for the share page); without it the route is absent. */
+  holders?: HolderSource;
+  /** Where the built share page is (`/share/`). Default `uiDir('share')`; a missing build answers 503 `UI_NOT_BUILT`. */
+  sharePageRoot?: string;
 }
 
 /**
@@ -110,6 +126,8 @@ export function createNodeApp(deps: NodeAppDeps): Hono<NodeEnv> {
   const startedAt = deps.startedAt ?? now();
   app.route('/', statusRoutes({ index: deps.index, identity: deps.identity, limits: deps.limits, now, startedAt, signer: deps.signer }));
   app.route('/', fileRoutes({ index: deps.index }));
+  if (deps.holders) app.route('/', dealHolderRoutes({ holders: deps.holders }));
+  app.route('/', sharePageRoutes({ root: deps.sharePageRoot ?? uiDir('share') }));
   app.route(
     '/',
     shardRoutes({
@@ -159,5 +177,21 @@ export function createNodeApp(deps: NodeAppDeps): Hono<NodeEnv> {
       view: deps.operatorView,
     }),
   );
+  if (deps.dashboard) {
+    app.route(
+      '/',
+      dashboardRoutes({
+        ...deps.dashboard,
+        index: deps.index,
+        limits: deps.limits,
+        apiKey: deps.apiKey,
+        identity: deps.identity,
+        nonces: deps.nonces,
+        maxSkewSeconds: nodeDefaults.maxSignatureSkewSeconds,
+        now,
+        startedAt,
+      }),
+    );
+  }
   return app;
 }

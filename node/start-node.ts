@@ -3,13 +3,16 @@ import { type ServerType, serve } from '@hono/node-server';
 import type { Deployment } from '../protocol/chain/deployment';
 import { peerRegistryAbi } from '../protocol/chain/generated/abis';
 import { marketAbi } from '../protocol/chain/market';
+import { uiDir } from '../protocol/package-root';
 import { createNodeApp } from './app';
 import { ensureRegistered } from './chain/ensure-registered';
 import { startHeartbeats } from './chain/heartbeat';
 import { connectNodeChain } from './chain/node-chain';
 import { sendHeartbeat } from './chain/send-heartbeat';
 import { nodeDefaults } from './config';
+import { createNodeChainView } from './dashboard/chain-view';
 import { createChainDeals } from './market/chain-deals';
+import { createChainHolders } from './market/chain-holders';
 import { fillCommittedSlots } from './market/fill';
 import { startMarketLoop } from './market/market-loop';
 import { marketplaceAddress } from './market/marketplace-address';
@@ -19,6 +22,7 @@ import { withdrawMarkerCredit } from './market/withdraw-credit';
 import { redactUrl } from './status/config-view';
 import { countRequests, createRequestCounts } from './status/request-counts';
 import { openNodeStore } from './store/open-node-store';
+import { startUsageSampler } from './store/usage-history';
 
 /** How to run a peer node. */
 export interface NodeOptions {
@@ -36,6 +40,8 @@ export interface NodeOptions {
   maxShardBytes?: number;
   /** Operator API key for `/operator/*` and `DELETE /slots/:slotId`; without one only requests signed by the operator key reach them. */
   apiKey?: string;
+  /** Where the operator dashboard's built page is; default `dist/ui/node` in the package (`uiDir('node')`). */
+  uiDir?: string;
   /** The operator key: signs transactions (stake, heartbeats) and is the node's identity in signed writes. */
   privateKey: `0x${string}`;
   rpcUrl: string;
@@ -199,6 +205,13 @@ export async function startNode(options: NodeOptions, signal?: AbortSignal): Pro
       marketIntervalMs,
       serverTimeouts: timeouts,
     });
+    // The operator dashboard: usage sampled now and every minute; chain figures and claims through the node's own clients.
+    const sampler = startUsageSampler({ history: nodeStore.usageHistory, usage: () => nodeStore.index.usage(), capacityBytes: options.capacityBytes, log });
+    cleanups.push(() => sampler.stop());
+    const chainView = createNodeChainView(
+      { chain },
+      { market, registry: options.deployment.contracts.PeerRegistry, fromBlock: BigInt(options.deployment.blockNumber) },
+    );
     const app = createNodeApp({
       ...nodeStore,
       identity: { address, chainId },
@@ -209,6 +222,8 @@ export async function startNode(options: NodeOptions, signal?: AbortSignal): Pro
       apiKey: options.apiKey,
       signer: chain.account,
       operatorView: { market: nodeStore.market, nonces: nodeStore.nonces, config: processConfig, requests },
+      dashboard: { uiDir: options.uiDir ?? uiDir('node'), history: nodeStore.usageHistory, chain: chainView },
+      holders: createChainHolders({ publicClient: chain.publicClient }, { market, registry: options.deployment.contracts.PeerRegistry }),
       log,
     });
     const inFlight = trackInFlight(countRequests(app.fetch, requests));

@@ -16,6 +16,7 @@ import { runDeploy } from '../run-deploy';
 import { resolveSettings } from '../settings';
 import { formatBytes } from '../sizes';
 import { accountKey } from '../user-context';
+import { startUserDaemon } from './ui';
 
 /** Devnet tunables: short delays so that a dead peer drops out within a minute. */
 const DEVNET = {
@@ -34,9 +35,10 @@ const DEVNET = {
 } as const;
 
 /**
- * `dhost devnet [--peers N] [--port 8545] [--node-port 7001] [--state DIR]`: a local Hardhat JSON-RPC node, the deployment, N funded
+ * `dhost devnet [--peers N] [--port 8545] [--node-port 7001] [--ui-port P] [--state DIR]`: a local Hardhat JSON-RPC node, the deployment, N funded
  * peer nodes as separate processes with their own data folders, a table of the peers once all are
- * registered, and a ready-to-paste upload command. Ctrl-C stops all of it.
+ * registered, the user dashboard (`dhost ui`, on 127.0.0.1; its URL with the session token is printed),
+ * and a ready-to-paste upload command. Ctrl-C stops all of it.
  *
  * @example
  * npm start   # runs `dhost devnet`
@@ -48,6 +50,7 @@ export async function devnetCommand(io: CommandIo, args: string[]): Promise<numb
     port: { type: 'string' },
     'node-port': { type: 'string' },
     state: { type: 'string' },
+    'ui-port': { type: 'string', default: '0' },
   });
   const peerCount = values.peers === undefined ? DEVNET.peers : Number(values.peers);
   if (!Number.isInteger(peerCount) || peerCount < 1 || peerCount > 16) throw new UsageError('--peers must be 1 to 16');
@@ -65,6 +68,7 @@ export async function devnetCommand(io: CommandIo, args: string[]): Promise<numb
   fs.mkdirSync(stateDir, { recursive: true });
   const say = (line: string) => io.stderr.write(`${line}\n`);
   const children: { kill: (s: NodeJS.Signals) => void; exited: Promise<void> }[] = [];
+  let dashboard: Awaited<ReturnType<typeof startUserDaemon>> | undefined;
   const track = (child: import('node:child_process').ChildProcess) => {
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
     children.push({ kill: (s) => child.kill(s), exited });
@@ -147,6 +151,10 @@ export async function devnetCommand(io: CommandIo, args: string[]): Promise<numb
       );
     });
     io.stdout.write(`\n  ${active.length} of ${peerCount} peers active. Operator API keys and logs: ${path.join(stateDir, 'devnet.json')}\n`);
+    // The user dashboard (dhost ui) for the devnet's user account, on 127.0.0.1 only.
+    dashboard = await startUserDaemon({ ...settings, rpcUrl, deploymentFile }, io, { port: Number(values['ui-port']) || 0 });
+    io.stdout.write(`\n  Your dashboard: ${dashboard.url}\n`);
+    io.stdout.write(`  Node 1's operator dashboard: ${nodes[0]?.url}/dashboard/ (API key ${nodes[0]?.apiKey}; the others' keys are in devnet.json)\n`);
     io.stdout.write('\n  In a second shell:\n');
     io.stdout.write('    npx dhost upload README.md\n');
     io.stdout.write('    npx dhost download <handle printed by upload> -o copy.md\n');
@@ -158,6 +166,7 @@ export async function devnetCommand(io: CommandIo, args: string[]): Promise<numb
     say('devnet: stopping');
     return 0;
   } finally {
+    await dashboard?.stop();
     for (const c of children.slice().reverse()) c.kill('SIGTERM');
     await Promise.race([Promise.all(children.map((c) => c.exited)), new Promise((r) => setTimeout(r, 10_000))]);
     for (const c of children) c.kill('SIGKILL');

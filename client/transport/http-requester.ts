@@ -63,7 +63,12 @@ export function nodeHttpRequester(options: { agents?: { http?: http.Agent; https
  */
 export function fetchRequester(doFetch: typeof fetch): HttpRequester {
   return async (req) => {
-    const res = await doFetch(req.url, { method: req.method, headers: req.headers, body: req.body, signal: req.signal });
+    const res = await doFetch(req.url, {
+      method: req.method,
+      headers: req.headers,
+      body: req.body as NonNullable<Parameters<typeof fetch>[1]>['body'],
+      signal: req.signal,
+    });
     const headers: Record<string, string | undefined> = {};
     res.headers.forEach((value, name) => {
       headers[name] = value;

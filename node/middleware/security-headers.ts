@@ -4,7 +4,8 @@ import type { NodeEnv } from '../env';
 /**
  * Adds security headers to every answer, refusals and 404s included: `x-content-type-options:
  * nosniff`, `referrer-policy: no-referrer`, `x-frame-options: DENY`, and a CSP that allows nothing
- * (`default-src 'none'; frame-ancestors 'none'`: the node answers only JSON and bytes, never a page).
+ * (`default-src 'none'; frame-ancestors 'none'`: the node answers only JSON and bytes; the one page it
+ * serves, `/share/`, replaces this header with its own in its route, see routes/share-page.ts).
  * `cross-origin-resource-policy` is `cross-origin` where `crossOrigin(method, path)` says so (shard
  * reads, meant to be embedded from any origin) and `same-origin` elsewhere.
  *

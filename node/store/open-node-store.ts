@@ -6,6 +6,7 @@ import { createNonceStore, type NonceStore } from './nonce-store';
 import { type RecoveryReport, recoverStore } from './recover';
 import { createSlotIndex, type SlotIndex } from './slot-index';
 import { createSlotStore, type SlotStore } from './slot-store';
+import { createUsageHistory, type UsageHistory } from './usage-history';
 
 /** An opened, recovered data directory: what `createNodeApp` needs. */
 export interface NodeStore {
@@ -14,6 +15,8 @@ export interface NodeStore {
   nonces: NonceStore;
   /** Marketplace bookkeeping: log cursor, committed and filled slots with their trees. */
   market: MarketState;
+  /** Usage samples over time (the operator dashboard's chart). */
+  usageHistory: UsageHistory;
   /** What recovery repaired while opening. */
   recovery: RecoveryReport;
   /** Closes the SQLite database. Idempotent. */
@@ -41,6 +44,7 @@ export async function openNodeStore(params: { dataDir: string; now?: () => numbe
     const index = createSlotIndex({ db });
     const nonces = createNonceStore({ db });
     const market = createMarketState({ db });
+    const usageHistory = createUsageHistory({ db });
     const recovery = await recoverStore({ store, index });
     nonces.prune(Math.floor((params.now ?? Date.now)() / 1000));
     return {
@@ -48,6 +52,7 @@ export async function openNodeStore(params: { dataDir: string; now?: () => numbe
       index,
       nonces,
       market,
+      usageHistory,
       recovery,
       close: () => {
         if (db.open) db.close();
