@@ -32,7 +32,7 @@ const COMMANDS: Record<string, { run: Command; summary: string }> = {
   node: {
     run: nodeCommand,
     summary:
-      'run a peer node: --port P --data DIR [--capacity SIZE] [--stake AMOUNT] [--endpoint URL]; `node status [--json]`; `node details [--json]` (the running node, signed with the operator key)',
+      'run a peer node: [--config FILE] --port P --data DIR [--capacity SIZE] [--stake AMOUNT] [--endpoint URL]; `node status [--json]`; `node details [--json]` (the running node, signed with the operator key); `node exit` / `node withdraw` (leave the registry, take the stake back)',
   },
   upload: {
     run: uploadCommand,

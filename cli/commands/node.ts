@@ -1,4 +1,3 @@
-import path from 'node:path';
 import { privateKeyToAccount } from 'viem/accounts';
 import { getStatus, peerRequest } from '../../client';
 import { readNodeStatus, startNode } from '../../node';
@@ -7,23 +6,31 @@ import { EMPTY_SHA256, signRequest } from '../../protocol/signing';
 import { COMMON_OPTIONS, parseCommandArgs } from '../args';
 import { UsageError } from '../errors';
 import type { CommandIo } from '../main';
+import { mergeNodeSettings, readNodeConfig } from '../node-config';
 import { connect, resolveSettings } from '../settings';
-import { formatBytes, parseSize, parseTokenAmount } from '../sizes';
+import { formatBytes } from '../sizes';
+import { nodeExitCommand, nodeWithdrawCommand } from './node-exit';
 
 /**
- * `dhost node --port P --data DIR [--capacity SIZE] [--stake AMOUNT] [--endpoint URL] [--host H]
- * [--max-shard SIZE] [--price TOKENS]`: runs a peer node until Ctrl-C. The operator key comes from
- * `DHOST_PRIVATE_KEY`; the operator API key from `DHOST_API_KEY`. Prints one JSON line
- * `{"ready":true,…}` on stdout once the node serves and is registered.
+ * `dhost node [--config FILE] --port P --data DIR [--capacity SIZE] [--stake AMOUNT] [--endpoint URL]
+ * [--host H] [--max-shard SIZE] [--price TOKENS]`: runs a peer node until Ctrl-C. Flags override the
+ * config file (see `readNodeConfig`); the operator key comes from `DHOST_PRIVATE_KEY` or the config's
+ * `privateKeyFile`, the operator API key from `DHOST_API_KEY` or its `apiKeyFile`. Prints one JSON
+ * line `{"ready":true,…}` on stdout once the node serves and is registered. `node exit` and
+ * `node withdraw` leave the registry and take the stake back.
  *
  * @example
  * DHOST_PRIVATE_KEY=0x… dhost node --port 7001 --data ./node1 --capacity 100GiB --endpoint https://node1.example.org
+ * dhost node --config /etc/dhost/node.json
  */
 export async function nodeCommand(io: CommandIo, args: string[]): Promise<number> {
   if (args[0] === 'status') return nodeStatusCommand(io, args.slice(1));
   if (args[0] === 'details') return nodeDetailsCommand(io, args.slice(1));
+  if (args[0] === 'exit') return nodeExitCommand(io, args.slice(1));
+  if (args[0] === 'withdraw') return nodeWithdrawCommand(io, args.slice(1));
   const { values } = parseCommandArgs(args, {
     ...COMMON_OPTIONS,
+    config: { type: 'string' },
     port: { type: 'string' },
     host: { type: 'string' },
     data: { type: 'string' },
@@ -33,25 +40,28 @@ export async function nodeCommand(io: CommandIo, args: string[]): Promise<number
     endpoint: { type: 'string' },
     'max-shard': { type: 'string' },
   });
-  if (!values.port || !/^[0-9]{1,5}$/.test(values.port) || Number(values.port) > 65535) throw new UsageError('node needs --port P (0-65535)');
-  if (!values.data) throw new UsageError('node needs --data DIR (where slots and the index are kept)');
-  const settings = resolveSettings(values, io.env);
-  if (!settings.privateKey) throw new UsageError('node needs DHOST_PRIVATE_KEY: the operator key that stakes and signs');
+  const merged = mergeNodeSettings(values, io.env, values.config ? readNodeConfig(values.config) : undefined);
+  if (merged.port === undefined) throw new UsageError('node needs --port P (0-65535), or "port" in --config FILE');
+  if (!merged.dataDir) throw new UsageError('node needs --data DIR (where slots and the index are kept), or "dataDir" in --config FILE');
+  if (!merged.privateKey) {
+    throw new UsageError('node needs the operator key that stakes and signs: DHOST_PRIVATE_KEY, or "privateKeyFile" in --config FILE');
+  }
+  const settings = resolveSettings({ rpc: merged.rpcUrl, deployment: merged.deployment, home: values.home }, io.env);
   const { deployment } = await connect(settings);
   const node = await startNode(
     {
-      dataDir: path.resolve(values.data),
-      host: values.host,
-      port: Number(values.port),
-      endpoint: values.endpoint,
-      capacityBytes: parseSize(values.capacity ?? '10GiB'),
-      maxShardBytes: values['max-shard'] ? parseSize(values['max-shard']) : undefined,
-      apiKey: io.env.DHOST_API_KEY || undefined,
-      privateKey: settings.privateKey,
+      dataDir: merged.dataDir,
+      host: merged.host,
+      port: merged.port,
+      endpoint: merged.endpoint,
+      capacityBytes: merged.capacityBytes,
+      maxShardBytes: merged.maxShardBytes,
+      apiKey: merged.apiKey,
+      privateKey: merged.privateKey,
       rpcUrl: settings.rpcUrl,
       deployment,
-      stake: values.stake ? parseTokenAmount(values.stake) : undefined,
-      pricePerGiBEpoch: values.price ? parseTokenAmount(values.price) : undefined,
+      stake: merged.stake,
+      pricePerGiBEpoch: merged.pricePerGiBEpoch,
       log: (line) => io.stderr.write(`${line}\n`),
     },
     io.signal,
@@ -66,16 +76,20 @@ export async function nodeCommand(io: CommandIo, args: string[]): Promise<number
 }
 
 /**
- * `dhost node status [--json] [--address 0x…]`: the node's standing read from the chain — stake,
- * slots, proofs submitted and missed, rewards accrued and claimed, bytes held. The address is the
- * operator key's (`DHOST_PRIVATE_KEY`) unless `--address` names another peer.
+ * `dhost node status [--json] [--address 0x…] [--config FILE]`: the node's standing read from the
+ * chain — stake, slots, proofs submitted and missed, rewards accrued and claimed, bytes held. The
+ * address is the operator key's (`DHOST_PRIVATE_KEY`, or the config file's `privateKeyFile`) unless
+ * `--address` names another peer.
  *
  * @example
  * DHOST_PRIVATE_KEY=0x… dhost node status --json
  */
 export async function nodeStatusCommand(io: CommandIo, args: string[]): Promise<number> {
-  const { values } = parseCommandArgs(args, { ...COMMON_OPTIONS, address: { type: 'string' } });
-  const settings = resolveSettings(values, io.env);
+  const { values } = parseCommandArgs(args, { ...COMMON_OPTIONS, address: { type: 'string' }, config: { type: 'string' } });
+  const merged = values.config ? mergeNodeSettings(values, io.env, readNodeConfig(values.config)) : undefined;
+  const settings = merged
+    ? { ...resolveSettings({ rpc: merged.rpcUrl, deployment: merged.deployment, home: values.home }, io.env), privateKey: merged.privateKey }
+    : resolveSettings(values, io.env);
   let address: `0x${string}`;
   if (values.address) {
     if (!/^0x[0-9a-fA-F]{40}$/.test(values.address)) throw new UsageError('--address must be 0x followed by 40 hex digits');

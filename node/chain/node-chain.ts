@@ -24,18 +24,37 @@ export interface NodeChain {
 }
 
 /**
- * Connects to the RPC endpoint over plain HTTP JSON-RPC, checks that it serves the deployment's
+ * Connects to the RPC endpoint over plain HTTP JSON-RPC, checks that every contract of the
+ * deployment has code there (`ChainError('DEPLOYMENT_MISSING')` otherwise), checks that it serves the deployment's
  * chain (`ChainError('CHAIN_MISMATCH')` otherwise) and builds the clients the node signs with.
  *
  * @example
  * const { publicClient, walletClient, account } = await connectNodeChain({ rpcUrl, privateKey, deployment });
  */
-export async function connectNodeChain(params: { rpcUrl: string; privateKey: `0x${string}`; deployment: Pick<Deployment, 'chainId'> }): Promise<NodeChain> {
+export async function connectNodeChain(params: {
+  rpcUrl: string;
+  privateKey: `0x${string}`;
+  deployment: Pick<Deployment, 'chainId'> & { contracts?: Partial<Deployment['contracts']> };
+}): Promise<NodeChain> {
   const { chain } = await connectChain({ rpcUrl: params.rpcUrl });
   if (chain.id !== params.deployment.chainId) {
     throw new ChainError('CHAIN_MISMATCH', `the RPC endpoint serves chain ${chain.id}, but the deployment is for chain ${params.deployment.chainId}`, {
       details: { rpcUrl: params.rpcUrl, rpcChainId: chain.id, deploymentChainId: params.deployment.chainId },
     });
+  }
+  const probe = createPublicClient({ chain, transport: http(params.rpcUrl, { timeout: 15_000, retryCount: 1 }) });
+  for (const [name, address] of Object.entries(params.deployment.contracts ?? {})) {
+    if (!address) continue;
+    const code = await probe.getCode({ address: address as `0x${string}` });
+    if (!code || code === '0x') {
+      throw new ChainError(
+        'DEPLOYMENT_MISSING',
+        `no ${name} contract at ${address} on chain ${chain.id}: the deployment is for another network, or the chain was reset`,
+        {
+          details: { rpcUrl: params.rpcUrl, contract: name, address, chainId: chain.id },
+        },
+      );
+    }
   }
   // Heartbeats and marketplace work send from the same key concurrently: one nonce manager per node
   // hands out nonces so their transactions never collide.

@@ -156,6 +156,19 @@ describe('startNode', () => {
     });
   });
 
+  describe("when the deployment's contracts have no code at the RPC (a deployment for another network)", () => {
+    it('refuses with ChainError DEPLOYMENT_MISSING naming the contract', async () => {
+      const opts = await options();
+      const empty = privateKeyToAccount(hardhatKey(45)).address;
+      const error = await startNode({ ...opts, deployment: { ...opts.deployment, contracts: { ...opts.deployment.contracts, PeerRegistry: empty } } }).catch(
+        (e: unknown) => e,
+      );
+      expect(error).to.be.instanceOf(ChainError);
+      expect((error as ChainError).code).to.equal('DEPLOYMENT_MISSING');
+      expect((error as ChainError).message).to.contain('PeerRegistry');
+    });
+  });
+
   describe('when the deployment has no Marketplace', () => {
     it('refuses with ChainError DEPLOYMENT_MALFORMED', async () => {
       const opts = await options();
