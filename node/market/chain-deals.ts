@@ -11,6 +11,8 @@ export interface DealSource {
   delegation(owner: Address, delegate: Address): Promise<number>;
   /** Whether the owner revoked this retrieval token (its nonce, or all tokens issued up to a revoke-all). */
   tokenRevoked(dealId: Hex, nonce: Hex, issuedAt: bigint): Promise<boolean>;
+  /** The newest block's timestamp, unix seconds: the clock revocations are recorded by. */
+  chainTime(): Promise<bigint>;
 }
 
 /**
@@ -23,7 +25,7 @@ export interface DealSource {
  * const deal = await deals.getDeal(dealId);
  */
 export function createChainDeals(
-  deps: { publicClient: Pick<PublicClient<Transport, Chain | undefined>, 'readContract'>; now?: () => number },
+  deps: { publicClient: Pick<PublicClient<Transport, Chain | undefined>, 'readContract' | 'getBlock'>; now?: () => number },
   params: { market: Address; ttlMs?: number },
 ): DealSource {
   const now = deps.now ?? Date.now;
@@ -47,6 +49,7 @@ export function createChainDeals(
       cached('epoch', () => deps.publicClient.readContract({ address: params.market, abi: marketAbi, functionName: 'currentEpoch' }) as Promise<bigint>),
     delegation: (owner, delegate) =>
       cached(`delegation:${owner.toLowerCase()}:${delegate.toLowerCase()}`, () => readDelegation(deps, { market: params.market, owner, delegate })),
+    chainTime: () => cached('time', async () => (await deps.publicClient.getBlock({ blockTag: 'latest' })).timestamp),
     tokenRevoked: (dealId, nonce, issuedAt) =>
       cached(`revoked:${dealId.toLowerCase()}:${nonce.toLowerCase()}:${issuedAt}`, () =>
         readTokenRevoked(deps, { market: params.market, dealId, nonce, issuedAt }),

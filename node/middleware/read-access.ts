@@ -23,7 +23,7 @@ const ISSUER_CACHE_SIZE = 4096;
  * Guards shard reads with a retrieval token (protocol/retrieval-token.ts), taken from `?token=`
  * (signed URLs) or the `x-dhost-token` header. In order, each refusal a `RetrievalTokenError`:
  * no token (401 `TOKEN_REQUIRED`), not a token (400 `TOKEN_MALFORMED`), expired, issued in the
- * future beyond `maxSkewSeconds`, a slot this node does not hold (404, as without a token), another
+ * future beyond `maxSkewSeconds` of both this node's clock and the chain's, a slot this node does not hold (404, as without a token), another
  * deal than the slot's (`TOKEN_WRONG_DEAL`), a column outside the token's (`TOKEN_WRONG_COLUMN`),
  * a signature that recovers to nothing, a deal the chain does not know, an issuer that is neither
  * the owner nor a delegate with the permission the scope needs (`TOKEN_ISSUER_NOT_ALLOWED`), a
@@ -37,7 +37,7 @@ const ISSUER_CACHE_SIZE = 4096;
  */
 export function readAccess(options: {
   index: Pick<SlotIndex, 'getSlot'>;
-  deals: Pick<DealSource, 'getDeal' | 'delegation' | 'tokenRevoked'>;
+  deals: Pick<DealSource, 'getDeal' | 'delegation' | 'tokenRevoked' | 'chainTime'>;
   identity: { address: Address; chainId: number };
   market: Address;
   now: () => number;
@@ -71,7 +71,9 @@ export function readAccess(options: {
         details: { expiresAt: String(token.expiresAt), now: String(nowSeconds) },
       });
     }
-    if (token.issuedAt > nowSeconds + BigInt(options.maxSkewSeconds)) {
+    // Issued ahead of this node's clock: fine while within the skew of the chain's clock, which
+    // revocations are recorded by (a token made just after a revoke-all is dated after it).
+    if (token.issuedAt > nowSeconds + BigInt(options.maxSkewSeconds) && token.issuedAt > (await options.deals.chainTime()) + BigInt(options.maxSkewSeconds)) {
       throw new RetrievalTokenError('TOKEN_NOT_YET_VALID', 'the retrieval token was issued in the future', {
         details: { issuedAt: String(token.issuedAt), now: String(nowSeconds) },
       });

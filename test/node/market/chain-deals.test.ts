@@ -24,6 +24,10 @@ describe('node/market/chain-deals: chain reads cached for seconds, shared while 
       calls.push(args.functionName);
       return chain.publicClient.readContract(args);
     }) as MarketChain['publicClient']['readContract'],
+    getBlock: ((args: Parameters<MarketChain['publicClient']['getBlock']>[0]) => {
+      calls.push('getBlock');
+      return chain.publicClient.getBlock(args);
+    }) as MarketChain['publicClient']['getBlock'],
   });
   const count = (name: string) => calls.filter((c) => c === name).length;
 

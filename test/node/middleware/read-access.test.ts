@@ -157,6 +157,24 @@ describe('node read access (retrieval tokens on shard reads)', () => {
     expect(['TOKEN_ISSUER_NOT_ALLOWED', 'TOKEN_SIGNATURE_INVALID']).to.include(errorBodySchema.parse(await res.json()).error.code);
   });
 
+  it('accepts a token dated ahead of the node’s clock while it is within the skew of the chain’s (a node clock an hour slow)', async () => {
+    const slow = createNodeApp({
+      ...nodeStore,
+      identity: { address: node.address, chainId: CHAIN_ID },
+      limits: { capacityBytes: 1 << 20, maxShardBytes: 64 * 1024 },
+      deals: createChainDeals({ publicClient: chain.publicClient }, { market: chain.market, ttlMs: 0 }),
+      marketAddress: chain.market,
+      now: () => clock() - 3_600_000,
+      log: (line) => logged.push(line),
+    });
+    const chainNow = (await chain.publicClient.getBlock({ blockTag: 'latest' })).timestamp;
+    const fresh = await withToken({ issuedAt: chainNow, expiresAt: chainNow + 7_200n });
+    const served = await slow.request(shardPath(target), { headers: fresh });
+    expect(served.status, await served.clone().text()).to.equal(200);
+    const ahead = await withToken({ issuedAt: chainNow + 3_600n, expiresAt: chainNow + 7_200n });
+    await expectRefused(await slow.request(shardPath(target), { headers: ahead }), 403, 'TOKEN_NOT_YET_VALID');
+  });
+
   it('answers 404 for a slot it does not hold, token or not', async () => {
     const missing = shardTarget({ fileId: dealId, column: 2, index: 0 });
     await expectRefused(await read(await withToken(), shardPath(missing)), 404, 'SHARD_NOT_FOUND');
