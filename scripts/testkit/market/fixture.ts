@@ -3,7 +3,7 @@ import { mine, time } from '@nomicfoundation/hardhat-network-helpers';
 import { ethers } from 'hardhat';
 import { DHOST_DEFAULTS } from '../../../ignition/modules/Dhost';
 import { createKeccakHasher, type Keccak, proofOfLeaves, rootOfLeaves, SEGMENT_BYTES, segmentLeaf, slotRootLeaf } from '../../../protocol/merkle';
-import type { Marketplace, MarketplaceHarness, PeerRegistry, RewardToken } from '../../../typechain-types';
+import type { Marketplace, MarketplaceHarness, PeerRegistry, ReentrantToken, RewardToken } from '../../../typechain-types';
 
 /*
  * Chain fixtures and helpers for the Marketplace tests and the gas benchmark: a deployed token,
@@ -66,13 +66,32 @@ export async function deployMarket(
   overrides: Partial<TestConfig> = {},
   contractName: 'Marketplace' | 'MarketplaceHarness' = 'MarketplaceHarness',
 ): Promise<MarketFixture> {
+  const [admin] = await ethers.getSigners();
+  const token = await ethers.deployContract('RewardToken', [admin.address, admin.address, 10n ** 9n * TOKEN]);
+  const fixture = await deployMarketOn(token, overrides, contractName);
+  await token.connect(admin).grantRole(await token.MINTER_ROLE(), await fixture.market.getAddress());
+  return { ...fixture, token };
+}
+
+/**
+ * Deploys PeerRegistry and a marketplace on an already deployed ERC-20 held by the admin (signer
+ * 0): grants the market `MARKET_ROLE`, funds 3 owners (approved) and registers 6 peers with STAKE
+ * each. The reward token's `MINTER_ROLE` is the caller's business.
+ *
+ * @example
+ * const f = await deployMarketOn(await ethers.deployContract('ReentrantToken', [admin.address, supply]));
+ */
+export async function deployMarketOn<T extends RewardToken | ReentrantToken>(
+  token: T,
+  overrides: Partial<TestConfig> = {},
+  contractName: 'Marketplace' | 'MarketplaceHarness' = 'MarketplaceHarness',
+): Promise<Omit<MarketFixture, 'token'> & { token: T }> {
   const signers = await ethers.getSigners();
   const [admin] = signers;
   const owners = signers.slice(1, 4);
   const peers = signers.slice(4, 10);
   const others = signers.slice(10, 14);
   const config = { ...TEST_CONFIG, ...overrides };
-  const token = await ethers.deployContract('RewardToken', [admin.address, admin.address, 10n ** 9n * TOKEN]);
   const registry = await ethers.deployContract('PeerRegistry', [await token.getAddress(), REGISTRY_CONFIG, admin.address]);
   const market = (await ethers.deployContract(contractName, [
     await token.getAddress(),
@@ -83,7 +102,6 @@ export async function deployMarket(
   const genesis = BigInt((await market.deploymentTransaction()?.getBlock())?.timestamp ?? 0);
   const marketAddress = await market.getAddress();
   await registry.connect(admin).grantRole(await registry.MARKET_ROLE(), marketAddress);
-  await token.connect(admin).grantRole(await token.MINTER_ROLE(), marketAddress);
   for (const owner of owners) {
     await token.connect(admin).transfer(owner.address, 1_000_000n * TOKEN);
     await token.connect(owner).approve(marketAddress, ethers.MaxUint256);

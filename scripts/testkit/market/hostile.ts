@@ -1,6 +1,6 @@
 import { ethers } from 'hardhat';
-import type { MarketplaceHarness, PeerRegistry, ReentrantToken } from '../../../typechain-types';
-import { type MarketFixture, REGISTRY_CONFIG, STAKE, TEST_CONFIG, type TestConfig, TOKEN } from './fixture';
+import type { ReentrantToken } from '../../../typechain-types';
+import { deployMarketOn, type MarketFixture, type TestConfig, TOKEN } from './fixture';
 
 /*
  * A market and registry deployed on a hostile ERC-20 (contracts/test/ReentrantToken.sol) whose next
@@ -22,33 +22,9 @@ export interface HostileFixture extends Omit<MarketFixture, 'token'> {
  * await f.token.arm(await f.market.getAddress(), f.market.interface.encodeFunctionData('claim', [slotId]));
  */
 export async function deployHostileMarket(overrides: Partial<TestConfig> = {}): Promise<HostileFixture> {
-  const signers = await ethers.getSigners();
-  const [admin] = signers;
-  const owners = signers.slice(1, 4);
-  const peers = signers.slice(4, 10);
-  const others = signers.slice(10, 14);
-  const config = { ...TEST_CONFIG, ...overrides };
-  const token = await ethers.deployContract('ReentrantToken', [admin.address, 10n ** 9n * TOKEN]);
-  const registry = (await ethers.deployContract('PeerRegistry', [await token.getAddress(), REGISTRY_CONFIG, admin.address])) as unknown as PeerRegistry;
-  const market = (await ethers.deployContract('MarketplaceHarness', [
-    await token.getAddress(),
-    await registry.getAddress(),
-    config,
-    admin.address,
-  ])) as unknown as MarketplaceHarness;
-  const genesis = BigInt((await market.deploymentTransaction()?.getBlock())?.timestamp ?? 0);
-  const marketAddress = await market.getAddress();
-  await registry.connect(admin).grantRole(await registry.MARKET_ROLE(), marketAddress);
-  for (const owner of owners) {
-    await token.connect(admin).transfer(owner.address, 1_000_000n * TOKEN);
-    await token.connect(owner).approve(marketAddress, ethers.MaxUint256);
-  }
-  for (const [i, peer] of peers.entries()) {
-    await token.connect(admin).transfer(peer.address, STAKE);
-    await token.connect(peer).approve(await registry.getAddress(), ethers.MaxUint256);
-    await registry.connect(peer).register(`https://peer${i}.example.org`, 1n << 40n, TOKEN, STAKE);
-  }
-  return { token, registry, market, genesis, config, admin, owners, peers, others };
+  const [admin] = await ethers.getSigners();
+  const token = (await ethers.deployContract('ReentrantToken', [admin.address, 10n ** 9n * TOKEN])) as unknown as ReentrantToken;
+  return deployMarketOn(token, overrides);
 }
 
 /** The revert data of OpenZeppelin's `ReentrancyGuardReentrantCall()`: what a refused reentry returns. */
