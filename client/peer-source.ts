@@ -1,6 +1,6 @@
 import type { Address, Chain, PublicClient, Transport } from 'viem';
 import { marketplaceAbi, peerRegistryAbi } from '../protocol/chain/generated/abis';
-import { type PeerRecord, readActivePeers } from '../protocol/chain/peers';
+import { activePeerPages, type PeerRecord } from '../protocol/chain/peers';
 
 /** A peer's storage-contribution ledger in the Marketplace (the fields placement uses). */
 export interface PeerLedger {
@@ -32,7 +32,8 @@ export interface PeerSource {
 }
 
 /**
- * Whether a peer's proof record is bad enough that clients stop choosing it: at least `minMisses`
+ * Whether a peer's proof record is bad enough that placement uses it only as a last resort (when
+ * the other peers are too few for the columns): at least `minMisses`
  * missed proofs (default 2) and more than `maxMissRatio` (default 10 %) of its challenged epochs
  * missed. A new peer (no record) and a peer with one unlucky miss stay eligible.
  *
@@ -48,33 +49,52 @@ export function hasRepeatedMisses(ledger: { epochsProven: bigint; proofsMissed: 
 /**
  * The chain's active peers (`PeerRegistry.activePeers`), read afresh on every call, each with the
  * registry's activity rules (`config()`: minimum stake, heartbeat timeout). With `market`, each
- * also carries its Marketplace ledger (bytes held, proofs kept and missed, for placement's score),
- * and peers whose ledger shows repeated missed proofs (`hasRepeatedMisses`) are left out, so
- * clients stop choosing them.
+ * also carries its Marketplace ledger (bytes held, proofs kept and missed, for placement's score).
+ * Every active peer is listed, whatever its record: a download asks them all what they hold, and
+ * placement treats repeated missers (`hasRepeatedMisses`) as a last resort.
+ *
+ * The ledgers of a page come in one call (`Marketplace.ledgers`), sent while the next page is read:
+ * P registered peers cost `2⌈P / pageSize⌉ + 1` calls (pages of 200 by default; one more page when P
+ * is a multiple of it), not one per peer.
  *
  * @example
  * const peers = chainPeerSource({ publicClient, registry: deployment.contracts.PeerRegistry, market: deployment.contracts.Marketplace });
  * const list = await peers.listPeers();
  */
-export function chainPeerSource(deps: { publicClient: PublicClient<Transport, Chain | undefined>; registry: Address; market?: Address }): PeerSource {
+export function chainPeerSource(deps: {
+  publicClient: PublicClient<Transport, Chain | undefined>;
+  registry: Address;
+  market?: Address;
+  pageSize?: number;
+}): PeerSource {
+  const readLedgers = async (market: Address, page: PeerRecord[]): Promise<CandidatePeer[]> => {
+    const books = await deps.publicClient.readContract({
+      address: market,
+      abi: marketplaceAbi,
+      functionName: 'ledgers',
+      args: [page.map((p) => p.operator)],
+    });
+    return page.map((p, i) => {
+      const { bytesHeld, epochsProven, proofsMissed } = books[i];
+      return { ...p, ledger: { bytesHeld, epochsProven, proofsMissed } };
+    });
+  };
   return {
     listPeers: async (signal) => {
-      const [active, config] = await Promise.all([
-        readActivePeers({ publicClient: deps.publicClient }, { registry: deps.registry, signal }),
-        deps.publicClient.readContract({ address: deps.registry, abi: peerRegistryAbi, functionName: 'config' }),
-      ]);
+      const configRead = deps.publicClient.readContract({ address: deps.registry, abi: peerRegistryAbi, functionName: 'config' });
+      // Rejections are handled where each is awaited; these keep an early failure elsewhere from
+      // leaving one unhandled.
+      configRead.catch(() => {});
+      const pages: Promise<CandidatePeer[]>[] = [];
+      for await (const page of activePeerPages({ publicClient: deps.publicClient }, { registry: deps.registry, pageSize: deps.pageSize, signal })) {
+        const withLedgers = deps.market ? readLedgers(deps.market, page) : Promise.resolve(page);
+        withLedgers.catch(() => {});
+        pages.push(withLedgers);
+      }
+      const config = await configRead;
       const rules: RegistryRules = { minStake: config.minStake, heartbeatTimeout: config.heartbeatTimeout };
-      const market = deps.market;
-      if (!market) return active.map((p) => ({ ...p, rules }));
-      const ledgers = await Promise.all(
-        active.map((p) => deps.publicClient.readContract({ address: market, abi: marketplaceAbi, functionName: 'ledger', args: [p.operator] })),
-      );
-      return active
-        .map((p, i): CandidatePeer => {
-          const { bytesHeld, epochsProven, proofsMissed } = ledgers[i];
-          return { ...p, rules, ledger: { bytesHeld, epochsProven, proofsMissed } };
-        })
-        .filter((p) => !(p.ledger && hasRepeatedMisses(p.ledger)));
+      const peers = (await Promise.all(pages)).flat().map((p): CandidatePeer => ({ ...p, rules }));
+      return peers;
     },
   };
 }

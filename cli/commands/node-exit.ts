@@ -11,14 +11,11 @@ import type { CommandIo } from '../main';
 import { mergeNodeSettings, readNodeConfig } from '../node-config';
 import { connect, resolveSettings } from '../settings';
 
+// `force` is accepted and ignored: `node exit` needed it while an exiting peer could not heartbeat.
 const OPERATOR_OPTIONS = { ...COMMON_OPTIONS, config: { type: 'string' }, force: { type: 'boolean', default: false } } as const;
 
 /** The operator's chain connection, from flags, environment and the node's config file (`--config`). */
-async function connectOperator(
-  io: CommandIo,
-  args: string[],
-  command: string,
-): Promise<{ chain: NodeChain; deployment: Deployment; json: boolean; force: boolean }> {
+async function connectOperator(io: CommandIo, args: string[], command: string): Promise<{ chain: NodeChain; deployment: Deployment; json: boolean }> {
   const { values, positionals } = parseCommandArgs(args, OPERATOR_OPTIONS);
   if (positionals.length > 0) throw new UsageError(`${command} takes no arguments, got "${positionals[0]}"`);
   const merged = mergeNodeSettings(values, io.env, values.config ? readNodeConfig(values.config) : undefined);
@@ -26,7 +23,7 @@ async function connectOperator(
   const settings = { ...resolveSettings({ rpc: merged.rpcUrl, deployment: merged.deployment, home: values.home }, io.env), privateKey: merged.privateKey };
   const { deployment } = await connect(settings);
   const chain = await connectNodeChain({ rpcUrl: settings.rpcUrl, privateKey: merged.privateKey, deployment });
-  return { chain, deployment, json: values.json, force: values.force };
+  return { chain, deployment, json: values.json };
 }
 
 const iso = (seconds: bigint) => new Date(Number(seconds) * 1000).toISOString();
@@ -36,33 +33,28 @@ async function readPeer(chain: NodeChain, registry: `0x${string}`) {
 }
 
 /**
- * `dhost node exit [--config FILE] [--force] [--json]`: begins the operator's exit from the registry
+ * `dhost node exit [--config FILE] [--json]`: begins the operator's exit from the registry
  * (`beginExit`, signed with the operator key). The peer stops being active at once, so it gets no
- * new slots; the running node keeps serving and proving the slots it holds. An exiting peer can no
- * longer heartbeat, so its slots can be freed (collateral forfeited) once its heartbeat lapses: the
- * command refuses while stake is locked as collateral unless `--force`. The
- * stake can be withdrawn with `dhost node withdraw` once the registry's unbonding delay has passed
- * and no stake is locked as collateral. There is no way back but withdrawing and registering again.
- * Running it again on an exiting operator only reports when the stake becomes withdrawable.
+ * new slots; the running node keeps serving, proving and heartbeating for the slots it holds (an
+ * exiting peer may heartbeat until it withdraws, so they cannot be freed as lapsed), and a restart
+ * of the node serves them too. When slots are still held (stake locked as collateral) it warns: they
+ * must be served until their deals end, or anyone may free them once the heartbeat is
+ * `lapseFreeSeconds` old and their collateral is forfeited. The stake can be withdrawn with
+ * `dhost node withdraw` once the registry's unbonding delay has passed and no stake is locked.
+ * There is no way back but withdrawing and registering again. Running it again on an exiting
+ * operator only reports when the stake becomes withdrawable. `--force` is accepted and ignored
+ * (it was needed while exiting stopped heartbeats).
  *
  * @example
  * DHOST_PRIVATE_KEY=0x… dhost node exit
  */
 export async function nodeExitCommand(io: CommandIo, args: string[]): Promise<number> {
-  const { chain, deployment, json, force } = await connectOperator(io, args, 'node exit');
+  const { chain, deployment, json } = await connectOperator(io, args, 'node exit');
   const registry = deployment.contracts.PeerRegistry;
   const address = chain.account.address;
   let peer = await readPeer(chain, registry);
   if (peer.operator === zeroAddress) throw new UsageError(`${address} is not registered in the registry ${registry} on chain ${deployment.chainId}`);
   const already = peer.exitRequestedAt !== 0n;
-  if (!already && peer.lockedStake > 0n && !force) {
-    // An exiting peer may no longer heartbeat, so once its last heartbeat is `lapseFreeSeconds` old
-    // anyone may free its slots, and their remaining collateral is forfeited.
-    const market = await chain.publicClient.readContract({ address: deployment.contracts.Marketplace, abi: marketAbi, functionName: 'config' });
-    throw new UsageError(
-      `${address} still holds slots (${peer.lockedStake} wei of stake locked as collateral). An exiting peer can no longer send heartbeats, so ${market.lapseFreeSeconds} s after its last one anyone may free its slots and their collateral is forfeited. Wait until \`dhost node status\` shows no locked stake, or pass --force`,
-    );
-  }
   if (!already) {
     try {
       const { request } = await chain.publicClient.simulateContract({
@@ -79,6 +71,11 @@ export async function nodeExitCommand(io: CommandIo, args: string[]): Promise<nu
   }
   const config = await chain.publicClient.readContract({ address: registry, abi: peerRegistryAbi, functionName: 'config' });
   const withdrawableAt = peer.exitRequestedAt + config.unbondingDelay;
+  let warning: string | undefined;
+  if (peer.lockedStake > 0n) {
+    const market = await chain.publicClient.readContract({ address: deployment.contracts.Marketplace, abi: marketAbi, functionName: 'config' });
+    warning = `${address} still holds slots (${peer.lockedStake} wei of stake locked as collateral): keep the node running until their deals end — it keeps serving, proving and heartbeating for them. If it stops, anyone may free them ${market.lapseFreeSeconds} s after its last heartbeat and their collateral is forfeited.`;
+  }
   if (json) {
     io.stdout.write(
       `${JSON.stringify({
@@ -88,14 +85,16 @@ export async function nodeExitCommand(io: CommandIo, args: string[]): Promise<nu
         withdrawableAt: iso(withdrawableAt),
         stake: String(peer.stake),
         lockedStake: String(peer.lockedStake),
+        ...(warning ? { warning } : {}),
       })}\n`,
     );
     return 0;
   }
+  if (warning) io.stderr.write(`warning: ${warning}\n`);
   io.stdout.write(
     [
       `${address} ${already ? 'was already exiting' : 'has begun to exit'} since ${iso(peer.exitRequestedAt)}: it gets no new slots.`,
-      'Keep the node running (a restart is refused while exiting): it serves and proves the slots it still holds, but heartbeats are refused from now on.',
+      'Keep the node running (a restart serves the slots it still holds): it heartbeats, serves and proves them until their deals end.',
       `The stake (${peer.stake} wei, ${peer.lockedStake} locked as collateral) can be withdrawn with \`dhost node withdraw\` from ${iso(withdrawableAt)}, once none is locked.`,
       '',
     ].join('\n'),

@@ -1,5 +1,5 @@
 import type { Address } from 'viem';
-import { type DealView, readDeal } from '../../protocol/chain/market';
+import { type DealView, toDealView } from '../../protocol/chain/market';
 import type { FileId } from '../../protocol/ids';
 import type { ChainReader } from './chain-deps';
 import { marketplaceAbi } from './marketplace-abi';
@@ -21,9 +21,11 @@ export interface OwnedDeal extends DealView {
 export const ENDS_SOON_EPOCHS = 24n;
 
 /**
- * Every deal of `owner`, oldest first, read from the chain (`dealsOf` page by page, then `deal`
- * for each): the file list comes back from the chain alone, so a lost keystore loses no file. Each
- * deal carries its expiry: `endEpoch`, `epochsLeft` and `endsSoon` (≤ `endsSoonEpochs` left).
+ * Every deal of `owner`, oldest first, read from the chain (`dealRecordsOf`: ids and records page by
+ * page, 200 a page by default, so D deals cost ⌈D / 200⌉ calls (one for none) plus one
+ * `currentEpoch`): the file list comes back from the chain alone, so a
+ * lost keystore loses no file. Each deal carries its expiry: `endEpoch`, `epochsLeft` and
+ * `endsSoon` (≤ `endsSoonEpochs` left).
  *
  * @example
  * const deals = await listDeals({ publicClient, market }, { owner: account.address });
@@ -33,28 +35,30 @@ export async function listDeals(
   deps: { publicClient: ChainReader; market: Address },
   params: { owner: Address; pageSize?: number; endsSoonEpochs?: bigint; signal?: AbortSignal },
 ): Promise<OwnedDeal[]> {
-  const pageSize = BigInt(params.pageSize ?? 100);
+  const pageSize = BigInt(Math.max(1, params.pageSize ?? 200));
   const threshold = params.endsSoonEpochs ?? ENDS_SOON_EPOCHS;
-  const ids: FileId[] = [];
+  const epochRead = deps.publicClient.readContract({ address: deps.market, abi: marketplaceAbi, functionName: 'currentEpoch' });
+  // Awaited below; this keeps a failing page from leaving its rejection unhandled.
+  epochRead.catch(() => {});
+  const deals: DealView[] = [];
   for (let offset = 0n; ; offset += pageSize) {
     params.signal?.throwIfAborted();
-    const [page, total] = await deps.publicClient.readContract({
+    const [ids, records, total] = await deps.publicClient.readContract({
       address: deps.market,
       abi: marketplaceAbi,
-      functionName: 'dealsOf',
+      functionName: 'dealRecordsOf',
       args: [params.owner, offset, pageSize],
     });
-    ids.push(...(page as readonly FileId[]));
-    if (page.length === 0 || offset + pageSize >= total) break;
+    ids.forEach((dealId, i) => {
+      const deal = toDealView(dealId as FileId, records[i]);
+      if (deal) deals.push(deal);
+    });
+    if (ids.length === 0 || offset + pageSize >= total) break;
   }
-  const currentEpoch = await deps.publicClient.readContract({ address: deps.market, abi: marketplaceAbi, functionName: 'currentEpoch' });
-  const deals = await Promise.all(ids.map((dealId) => readDeal(deps, { market: deps.market, dealId })));
-  const out: OwnedDeal[] = [];
-  deals.forEach((deal, i) => {
-    if (!deal) return;
+  const currentEpoch = await epochRead;
+  return deals.map((deal) => {
     const ended = deal.cancelled || currentEpoch >= deal.endEpoch;
     const epochsLeft = ended ? 0n : deal.endEpoch - currentEpoch;
-    out.push({ ...deal, dealId: ids[i], currentEpoch, epochsLeft, ended, endsSoon: !ended && epochsLeft <= threshold });
+    return { ...deal, dealId: deal.dealId as FileId, currentEpoch, epochsLeft, ended, endsSoon: !ended && epochsLeft <= threshold };
   });
-  return out;
 }

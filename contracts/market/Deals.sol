@@ -137,7 +137,27 @@ abstract contract Deals is Seeds, ReentrancyGuardTransient {
 
     /// @inheritdoc IMarketplace
     function deal(DealId id) external view returns (Deal memory) {
-        DealRecord storage d = _deals[id];
+        return _toDeal(_deals[id]);
+    }
+
+    /// @inheritdoc IMarketplace
+    function dealsOf(address owner, uint256 offset, uint256 limit) external view returns (DealId[] memory ids, uint256 total) {
+        return _dealPage(owner, offset, limit);
+    }
+
+    /// @dev One page of an owner's deal ids, oldest first, and the owner's number of deals.
+    function _dealPage(address owner, uint256 offset, uint256 limit) internal view returns (DealId[] memory ids, uint256 total) {
+        DealId[] storage all = _ownerDeals[owner];
+        total = all.length;
+        if (offset >= total) return (new DealId[](0), total);
+        // offset < total, so total - offset cannot underflow; comparing first avoids overflowing offset + limit.
+        uint256 count = limit < total - offset ? limit : total - offset;
+        ids = new DealId[](count);
+        for (uint256 i = 0; i < count; ++i) ids[i] = all[offset + i];
+    }
+
+    /// @dev The view of a stored deal (zeroed for an unknown id).
+    function _toDeal(DealRecord storage d) internal view returns (Deal memory) {
         return
             Deal({
                 owner: d.owner,
@@ -153,17 +173,6 @@ abstract contract Deals is Seeds, ReentrancyGuardTransient {
                 repairFund: d.repairFund,
                 cancelled: d.cancelled
             });
-    }
-
-    /// @inheritdoc IMarketplace
-    function dealsOf(address owner, uint256 offset, uint256 limit) external view returns (DealId[] memory ids, uint256 total) {
-        DealId[] storage all = _ownerDeals[owner];
-        total = all.length;
-        if (offset >= total) return (new DealId[](0), total);
-        // offset < total, so total - offset cannot underflow; comparing first avoids overflowing offset + limit.
-        uint256 count = limit < total - offset ? limit : total - offset;
-        ids = new DealId[](count);
-        for (uint256 i = 0; i < count; ++i) ids[i] = all[offset + i];
     }
 
     /// @dev What the slot at `column` can still be paid from escrow (0 unless filled).

@@ -244,6 +244,26 @@ interface IMarketplace is IMarketErrors, IMarketEvents {
     /// @return The ledger.
     function ledger(address peer) external view returns (Ledger memory);
 
+    /// @notice The ledgers of several peers in one call, in the order asked (a peer without a ledger
+    /// gets zeros), so a client lists N peers with their ledgers in O(N / page) calls.
+    /// @param peers The peers.
+    /// @return books `books[i]` is the ledger of `peers[i]`.
+    function ledgers(address[] calldata peers) external view returns (Ledger[] memory books);
+
+    /// @notice One page of an owner's deals with their records, oldest first: {dealsOf} and {deal} for
+    /// each id in one call.
+    /// @param owner The owner.
+    /// @param offset First index.
+    /// @param limit Most deals returned.
+    /// @return ids The page's deal ids.
+    /// @return records `records[i]` is `deal(ids[i])`.
+    /// @return total The owner's number of deals.
+    function dealRecordsOf(
+        address owner,
+        uint256 offset,
+        uint256 limit
+    ) external view returns (DealId[] memory ids, Deal[] memory records, uint256 total);
+
     /// @notice One page of an owner's deals, oldest first.
     /// @param owner The owner.
     /// @param offset First index.

@@ -6,17 +6,17 @@ import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {IPeerRegistry} from "../registry/IPeerRegistry.sol";
 import {Epochs} from "./Epochs.sol";
 import {MarketConfig} from "./MarketConfig.sol";
-import {Payments} from "./Payments.sol";
+import {BatchReads} from "./BatchReads.sol";
 
 /// @title dhost storage marketplace
 /// @notice Deals, assigned slots, challenges, proofs, settlement and slashing. See {IMarketplace} and
 /// docs/marketplace.md.
 /// @dev Composed of {Epochs} (clock, configuration), {Seeds}, {Deals}, {Access} (delegates, token revocation),
-/// {Slots}, {Proofs} and {Payments}.
+/// {Slots}, {Proofs}, {Payments} and {BatchReads} (bulk views for clients).
 /// Needs `MARKET_ROLE` on the registry and, for the subsidy, `MINTER_ROLE` on the token.
 /// Invariant: the token balance equals the sum over deals of escrow + repairFund (a missed proof moves
 /// no token: its slash stays in the registry as the marker's credit and forfeited stake).
-contract Marketplace is Payments, AccessControl {
+contract Marketplace is BatchReads, AccessControl {
     /// @notice Deploys the marketplace; its epoch 0 starts now.
     /// @dev Reverts with `InvalidMarketConfig(field)` or `MarketZeroAddress(field)`.
     /// @param token The reward token deals pay in (the registry's stake token).

@@ -10,7 +10,7 @@ import {Access} from "./Access.sol";
 import {Deals} from "./Deals.sol";
 import {IMarketplace} from "./IMarketplace.sol";
 import {MarketConfigs} from "./MarketConfig.sol";
-import {DealId, Ledger, Slot, SlotId, SlotState} from "./MarketTypes.sol";
+import {DealId, Slot, SlotId, SlotState} from "./MarketTypes.sol";
 import {SegmentProofs} from "./SegmentProofs.sol";
 
 /// @title Slots: assigned fills, collateral, freeing
@@ -101,12 +101,6 @@ abstract contract Slots is Access, EIP712 {
     /// @inheritdoc IMarketplace
     function assignmentDigest(DealId id, uint16 column, address peer, uint64 deadline) external view returns (bytes32) {
         return _assignmentDigest(id, column, peer, deadline);
-    }
-
-    /// @inheritdoc IMarketplace
-    function ledger(address peer) external view returns (Ledger memory) {
-        LedgerRecord storage book = _ledgers[peer];
-        return Ledger(book.bytesHeld, book.epochsProven, book.proofsMissed, book.earned, book.subsidy);
     }
 
     /// @dev Frees a filled slot: forfeits its unclaimed epochs and its remaining collateral (slashed into

@@ -39,12 +39,15 @@ interface IPeerRegistry is IPeerRegistryErrors, IPeerRegistryEvents {
     /// @param amount Token wei to add.
     function addStake(uint256 amount) external;
 
-    /// @notice Records that the caller is alive now.
-    /// @dev Requires: registered ({PeerNotRegistered}), not exiting ({PeerIsExiting}). Emits {HeartbeatReceived}.
+    /// @notice Records that the caller is alive now. An exiting peer keeps heartbeating until it
+    /// withdraws: it still serves and proves the slots it holds (which keeps the market from freeing
+    /// them as lapsed), but it stays inactive and takes no new slots.
+    /// @dev Requires: registered ({PeerNotRegistered}). Emits {HeartbeatReceived}.
     function heartbeat() external;
 
-    /// @notice Starts the caller's exit: it stops being active at once and may withdraw its stake
-    /// after `unbondingDelay`, once no stake is locked. There is no way back but withdrawing and
+    /// @notice Starts the caller's exit: it stops being active at once (no new slots, no stake locked)
+    /// and may withdraw its stake after `unbondingDelay`, once no stake is locked. Until then it keeps
+    /// heartbeating and proving the slots it holds, to the end of their deals. There is no way back but withdrawing and
     /// registering again.
     /// @dev Requires: registered ({PeerNotRegistered}), not exiting ({PeerIsExiting}). Emits {ExitBegun}.
     function beginExit() external;

@@ -57,7 +57,10 @@ contract PeerRegistry is Credits {
 
     /// @inheritdoc IPeerRegistry
     function heartbeat() external {
-        PeerRecord storage record = _livePeer(msg.sender);
+        // Exiting peers too: until they withdraw they serve and prove the slots they hold, and a lapsed
+        // heartbeat would let anyone free those slots and forfeit their collateral
+        // (Marketplace.freeLapsedSlot). Exiting stays final: {isActive} is false whatever the heartbeat.
+        PeerRecord storage record = _registeredPeer(msg.sender);
         uint64 now_ = _now();
         record.lastHeartbeat = now_;
         emit HeartbeatReceived(msg.sender, now_);

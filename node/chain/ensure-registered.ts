@@ -6,13 +6,20 @@ import { chainFailure, confirmTransaction } from './chain-failure';
 import type { NodeChain } from './node-chain';
 
 /** What `ensureRegistered` did. */
-export type RegistrationAction = 'registered' | 'updated' | 'unchanged';
+/**
+ * What `ensureRegistered` did. `exiting`: the operator has begun to exit but still holds slots
+ * (stake locked as collateral), so the node starts to serve and prove them — record untouched.
+ */
+export type RegistrationAction = 'registered' | 'updated' | 'unchanged' | 'exiting';
 
 /**
  * Makes the registry describe this node as asked: registers it (approving the stake on the
  * reward token first) when unknown, calls `updatePeer` when its endpoint, capacity or price
- * differ, and leaves it alone otherwise. Refuses with `PeerExitingError` when the operator has
- * begun to exit. Waits for every receipt. Contract reverts become `ChainError('CONTRACT_REVERTED')`
+ * differ, and leaves it alone otherwise. An operator that has begun to exit is started only while
+ * it still holds slots (stake locked as collateral): it must serve, prove and heartbeat until their
+ * deals end, or anyone may free them and its collateral is forfeited; its record is left as it is
+ * (`exiting`; an exiting peer cannot update it). With nothing locked it is refused with
+ * `PeerExitingError`: nothing is left to serve. Waits for every receipt. Contract reverts become `ChainError('CONTRACT_REVERTED')`
  * naming the custom error.
  *
  * @example
@@ -85,9 +92,15 @@ export async function ensureRegistered(
     return { action: 'registered', peer: await readPeer() };
   }
 
+  if (peer.exitRequestedAt !== 0n && peer.lockedStake > 0n) {
+    log(
+      `operator ${operator} is exiting: serving and proving the slots it holds (${peer.lockedStake} wei of stake locked as collateral) until their deals end; it takes no new slots and its record is not updated`,
+    );
+    return { action: 'exiting', peer };
+  }
   if (peer.exitRequestedAt !== 0n) {
     throw new PeerExitingError(
-      `operator ${operator} has begun to exit the registry; the node will not start (withdraw the stake, then register with a new key)`,
+      `operator ${operator} has begun to exit the registry and holds no slots; the node will not start (withdraw the stake with \`dhost node withdraw\`, then register again)`,
       {
         details: { operator, exitRequestedAt: String(peer.exitRequestedAt) },
       },

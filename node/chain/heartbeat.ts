@@ -23,7 +23,8 @@ export function nextBeatDelay(params: { intervalMs: number; jitter: number; rand
  * Sends heartbeats on a schedule: every `intervalMs` (± jitter), one at a time (the next is
  * scheduled only after the previous finished, so they never overlap), retrying a failed one
  * after `retryMs`. Failures are logged, never thrown. `stop()` cancels the schedule and waits
- * for a heartbeat in flight.
+ * for a heartbeat in flight. Nothing but `stop()` ends it: it keeps beating through the operator's
+ * exit (`dhost node exit`), as the slots still held must not lapse.
  *
  * @example
  * const heartbeats = startHeartbeats(

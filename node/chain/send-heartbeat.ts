@@ -4,8 +4,9 @@ import { chainFailure, confirmTransaction } from './chain-failure';
 import type { NodeChain } from './node-chain';
 
 /**
- * Sends one `heartbeat()` to the registry and waits for its receipt. Reverts (e.g.
- * `PeerIsExiting`, `PeerNotRegistered`) become `ChainError('CONTRACT_REVERTED')`.
+ * Sends one `heartbeat()` to the registry and waits for its receipt. An exiting peer heartbeats
+ * too, until it withdraws (so the slots it still serves are not freed as lapsed). Reverts (e.g.
+ * `PeerNotRegistered` after a withdrawal) become `ChainError('CONTRACT_REVERTED')`.
  *
  * @example
  * const hash = await sendHeartbeat({ publicClient, walletClient }, { registry: deployment.contracts.PeerRegistry });

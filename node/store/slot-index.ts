@@ -60,7 +60,16 @@ export interface SlotIndex {
   slotBytes(slotId: SlotId): number;
   slotsOfFile(fileId: FileId): SlotRow[];
   allSlots(): SlotRow[];
+  /** Every shard row, streamed from SQLite: write nothing to the index while iterating. */
   allShards(): IterableIterator<ShardRow>;
+  /**
+   * The ids of the slots that have shard rows, in ascending order, read in pages of `pageSize`
+   * (default 512) by key, so no statement stays open between two ids: the caller may read the
+   * index (and write to it) while iterating; memory is one page.
+   */
+  slotIdsWithShards(pageSize?: number): IterableIterator<SlotId>;
+  /** Drops shard rows in one transaction (one commit, one fsync); returns how many existed. */
+  deleteShards(keys: Iterable<{ slotId: SlotId; index: ShardIndex }>): number;
   /** Drops a slot's rows; returns what it held, or undefined when the slot is unknown. */
   deleteSlot(slotId: SlotId): { shards: number; bytes: number } | undefined;
   deleteShard(slotId: SlotId, index: ShardIndex): void;
@@ -174,6 +183,7 @@ export function createSlotIndex(deps: { db: BetterSqlite3.Database }): SlotIndex
     slotsOfFile: db.prepare<[string], RawSlot>('SELECT * FROM slots WHERE file_id = ? ORDER BY col'),
     allSlots: db.prepare<[], RawSlot>('SELECT * FROM slots ORDER BY created_at, slot_id'),
     allShards: db.prepare<[], RawShard>('SELECT * FROM shards'),
+    slotIdsAfter: db.prepare<[string, number], { slot_id: string }>('SELECT DISTINCT slot_id FROM shards WHERE slot_id > ? ORDER BY slot_id LIMIT ?'),
     slotTotals: db.prepare<[string], { shards: number; bytes: number | null }>('SELECT COUNT(*) AS shards, SUM(size) AS bytes FROM shards WHERE slot_id = ?'),
     deleteShardsOf: db.prepare('DELETE FROM shards WHERE slot_id = ?'),
     deleteSlot: db.prepare('DELETE FROM slots WHERE slot_id = ?'),
@@ -215,6 +225,12 @@ export function createSlotIndex(deps: { db: BetterSqlite3.Database }): SlotIndex
     return { shards: totals.shards, bytes: totals.bytes ?? 0 };
   });
 
+  const deleteShards = db.transaction((keys: Iterable<{ slotId: SlotId; index: ShardIndex }>) => {
+    let deleted = 0;
+    for (const k of keys) deleted += q.deleteShard.run(k.slotId, toRowIndex(k.index)).changes;
+    return deleted;
+  });
+
   return {
     getSlot: (slotId) => {
       const r = q.getSlot.get(slotId);
@@ -231,9 +247,19 @@ export function createSlotIndex(deps: { db: BetterSqlite3.Database }): SlotIndex
     slotsOfFile: (fileId) => q.slotsOfFile.all(fileId).map(toSlot),
     allSlots: () => q.allSlots.all().map(toSlot),
     allShards: function* () {
-      // Materialised first: the caller may delete rows while walking.
-      for (const r of q.allShards.all()) yield toShard(r);
+      for (const r of q.allShards.iterate()) yield toShard(r);
     },
+    slotIdsWithShards: function* (pageSize = 512) {
+      // '' sorts before every slot id.
+      let after = '';
+      for (;;) {
+        const page = q.slotIdsAfter.all(after, pageSize);
+        for (const r of page) yield r.slot_id as SlotId;
+        if (page.length < pageSize) return;
+        after = page[page.length - 1].slot_id;
+      }
+    },
+    deleteShards: (keys) => deleteShards.immediate(keys),
     deleteSlot: (slotId) => deleteSlot.immediate(slotId),
     deleteShard: (slotId, index) => {
       q.deleteShard.run(slotId, toRowIndex(index));

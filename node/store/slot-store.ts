@@ -22,6 +22,13 @@ export interface StoredFile {
   size: number;
 }
 
+/** An entry directly under a prefix of `<data>/slots`, as `scanSlots` finds it, in slot id order. */
+export type ScannedEntry =
+  /** Named like a slot directory (`<2 hex>/<slotId>`); not yet read, so it may still be a file. */
+  | { kind: 'slot'; slotId: SlotId; path: string }
+  /** Anything else: a stray file or directory (delete it whole). */
+  | { kind: 'stray'; path: string };
+
 /** The node's shards on disk: `<data>/slots/<2 hex>/<slotId>/<index>`, written through `<data>/tmp`. */
 export interface SlotStore {
   readonly dataDir: string;
@@ -43,8 +50,14 @@ export interface SlotStore {
   open(slotId: SlotId, index: ShardIndex): Promise<fs.FileHandle>;
   /** Removes a slot's directory and everything in it. */
   removeSlot(slotId: SlotId): Promise<void>;
-  /** Every file under `slots/`, for recovery. */
+  /** Every file under `slots/` (tests and tools; recovery uses `scanSlots`). */
   walk(): AsyncIterable<StoredFile>;
+  /**
+   * The slot directories under `slots/` in ascending slot id order (the order of the index's
+   * primary key), and the stray entries among them, without reading inside the slot directories:
+   * one `readdir` per prefix, so recovery can merge them with the index and read the slots in parallel.
+   */
+  scanSlots(): AsyncIterable<ScannedEntry>;
   /** Removes everything in `tmp/`; returns how many entries. */
   emptyTmp(): Promise<number>;
 }
@@ -194,6 +207,28 @@ export async function createSlotStore(params: { dataDir: string }): Promise<Slot
             const fileStat = await fs.stat(file);
             yield { path: file, size: fileStat.size, ...(index !== undefined && fileStat.isFile() ? { slotId, index } : {}) };
           }
+        }
+      }
+    },
+
+    async *scanSlots() {
+      // Byte order: the index sorts slot ids the same way (SQLite's BINARY collation on ASCII).
+      const byteOrder = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+      for (const prefix of (await fs.readdir(slotsDir)).sort(byteOrder)) {
+        const prefixDir = path.join(slotsDir, prefix);
+        let names: string[];
+        try {
+          names = await fs.readdir(prefixDir);
+        } catch (error) {
+          if ((error as NodeJS.ErrnoException).code !== 'ENOTDIR') throw error;
+          yield { kind: 'stray', path: prefixDir };
+          continue;
+        }
+        for (const name of names.sort(byteOrder)) {
+          const dir = path.join(prefixDir, name);
+          const slotId = parseName(parseSlotId, name);
+          if (slotId === undefined || name.slice(2, 4) !== prefix) yield { kind: 'stray', path: dir };
+          else yield { kind: 'slot', slotId, path: dir };
         }
       }
     },

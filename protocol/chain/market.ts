@@ -50,19 +50,33 @@ export interface SlotView {
 
 type MarketReader = { publicClient: Pick<PublicClient<Transport, Chain | undefined>, 'readContract'> };
 
+/** A `Deal` struct as viem decodes it from the Marketplace ABI (`deal`, `dealRecordsOf`). */
+export interface RawDeal {
+  owner: Address;
+  slots: number;
+  bytesPerSlot: bigint;
+  durationEpochs: number;
+  pricePerSlotEpoch: bigint;
+  startEpoch: bigint;
+  endEpoch: bigint;
+  root: Hex;
+  segmentCount: bigint;
+  escrow: bigint;
+  repairFund: bigint;
+  cancelled: boolean;
+}
+
 /**
- * Reads a deal from the Marketplace (one `eth_call`); undefined when no deal has that id (its
- * owner is the zero address).
+ * A decoded `Deal` struct as a `DealView`; undefined when no deal has that id (its owner is the zero
+ * address).
  *
  * @example
- * const deal = await readDeal({ publicClient }, { market: deployment.contracts.Marketplace, dealId });
- * if (deal && !deal.cancelled) console.log(`ends at epoch ${deal.endEpoch}`);
+ * const view = toDealView(dealId, await publicClient.readContract({ address: market, abi: marketAbi, functionName: 'deal', args: [dealId] }));
  */
-export async function readDeal(deps: MarketReader, p: { market: Address; dealId: Hex }): Promise<DealView | undefined> {
-  const d = await deps.publicClient.readContract({ address: p.market, abi: marketAbi, functionName: 'deal', args: [p.dealId] });
+export function toDealView(dealId: Hex, d: RawDeal): DealView | undefined {
   if (d.owner === zeroAddress) return undefined;
   return {
-    dealId: p.dealId,
+    dealId,
     owner: getAddress(d.owner),
     slots: Number(d.slots),
     bytesPerSlot: d.bytesPerSlot,
@@ -76,6 +90,18 @@ export async function readDeal(deps: MarketReader, p: { market: Address; dealId:
     repairFund: d.repairFund,
     cancelled: d.cancelled,
   };
+}
+
+/**
+ * Reads a deal from the Marketplace (one `eth_call`); undefined when no deal has that id (its
+ * owner is the zero address).
+ *
+ * @example
+ * const deal = await readDeal({ publicClient }, { market: deployment.contracts.Marketplace, dealId });
+ * if (deal && !deal.cancelled) console.log(`ends at epoch ${deal.endEpoch}`);
+ */
+export async function readDeal(deps: MarketReader, p: { market: Address; dealId: Hex }): Promise<DealView | undefined> {
+  return toDealView(p.dealId, await deps.publicClient.readContract({ address: p.market, abi: marketAbi, functionName: 'deal', args: [p.dealId] }));
 }
 
 /**

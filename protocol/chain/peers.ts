@@ -22,18 +22,19 @@ export interface PeerRecord {
 }
 
 /**
- * Reads every active peer from the registry, page by page (`activePeers(offset, limit)`), with
- * standard `eth_call`s only.
+ * The registry's active peers page by page (`activePeers(offset, limit)`), one `eth_call` per page of
+ * `pageSize` registered peers (default 200): a page that ends before `offset + pageSize` is the last,
+ * so P registered peers take ⌈P / pageSize⌉ calls (one more when P is a multiple of the page). A
+ * page may hold fewer peers than `pageSize`, or none: the registry skips inactive ones.
  *
  * @example
- * const peers = await readActivePeers({ publicClient }, { registry: deployment.contracts.PeerRegistry });
+ * for await (const page of activePeerPages({ publicClient }, { registry })) console.log(page.length);
  */
-export async function readActivePeers(
+export async function* activePeerPages(
   deps: { publicClient: PublicClient<Transport, Chain | undefined> },
   params: { registry: Address; pageSize?: number; signal?: AbortSignal },
-): Promise<PeerRecord[]> {
-  const pageSize = BigInt(params.pageSize ?? 200);
-  const out: PeerRecord[] = [];
+): AsyncGenerator<PeerRecord[]> {
+  const pageSize = BigInt(Math.max(1, params.pageSize ?? 200));
   let offset = 0n;
   for (;;) {
     params.signal?.throwIfAborted();
@@ -43,11 +44,25 @@ export async function readActivePeers(
       functionName: 'activePeers',
       args: [offset, pageSize],
     });
-    for (const p of page) out.push({ ...p });
-    if (next <= offset) break;
-    const total = await deps.publicClient.readContract({ address: params.registry, abi: peerRegistryAbi, functionName: 'peerCount' });
-    if (next >= total) break;
+    if (page.length > 0) yield page.map((p) => ({ ...p }));
+    // `next` is min(offset + pageSize, peerCount): short of a full page means the list ended.
+    if (next < offset + pageSize) break;
     offset = next;
   }
+}
+
+/**
+ * Reads every active peer from the registry, page by page (`activePeerPages`), with standard
+ * `eth_call`s only: ⌈P / 200⌉ calls for P registered peers.
+ *
+ * @example
+ * const peers = await readActivePeers({ publicClient }, { registry: deployment.contracts.PeerRegistry });
+ */
+export async function readActivePeers(
+  deps: { publicClient: PublicClient<Transport, Chain | undefined> },
+  params: { registry: Address; pageSize?: number; signal?: AbortSignal },
+): Promise<PeerRecord[]> {
+  const out: PeerRecord[] = [];
+  for await (const page of activePeerPages(deps, params)) out.push(...page);
   return out;
 }

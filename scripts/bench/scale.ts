@@ -18,6 +18,7 @@
  * store puts them — and times `openNodeStore` (SQLite open + recovery) in a fresh child process,
  * with its RSS.
  *
+ * SCALE_ONLY=node or SCALE_ONLY=client runs one half and keeps the other from the last result.
  * Writes bench/results/scale.json.
  */
 import { spawnSync } from 'node:child_process';
@@ -35,8 +36,10 @@ import { placeColumns, type StatusProbe } from '../../client/placement';
 import { seededRandom } from '../../client/seeded-random';
 import { nodeDefaults } from '../../node/config';
 import { openNodeStore } from '../../node/store/open-node-store';
+import { recoverStore } from '../../node/store/recover';
 import { createSlotIndex } from '../../node/store/slot-index';
 import { marketplaceAbi, peerRegistryAbi, rewardTokenAbi } from '../../protocol/chain/generated/abis';
+import { readActivePeers } from '../../protocol/chain/peers';
 import { packageRoot } from '../../protocol/package-root';
 
 const MiB = 2 ** 20;
@@ -54,16 +57,23 @@ const mb = (bytes: number) => Math.round((bytes / MiB) * 10) / 10;
 /** Peak resident set of this process so far, MB (`maxRSS` is in KiB). */
 const peakRssMb = () => Math.round(process.resourceUsage().maxRSS / 102.4) / 10;
 
-/** Runs `op`, returning its result, wall time, heap growth (result still held) and the process RSS. */
-async function measure<T>(op: () => Promise<T>): Promise<{ value: T; ms: number; heapMB: number; rssMB: number }> {
+/**
+ * Runs `op`, returning its result, wall time, the CPU time of this process meanwhile (user +
+ * system: the client and the in-process chain, less sensitive than wall time to other load on the
+ * machine), heap growth (result still held) and the process RSS.
+ */
+async function measure<T>(op: () => Promise<T>): Promise<{ value: T; ms: number; cpuMs: number; heapMB: number; rssMB: number }> {
   gc();
   const heapBefore = process.memoryUsage().heapUsed;
+  const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   const value = await op();
   const ms = Math.round((performance.now() - t0) * 10) / 10;
+  const cpu = process.cpuUsage(cpu0);
+  const cpuMs = Math.round((cpu.user + cpu.system) / 100) / 10;
   gc();
   const heapMB = mb(process.memoryUsage().heapUsed - heapBefore);
-  return { value, ms, heapMB, rssMB: mb(process.memoryUsage().rss) };
+  return { value, ms, cpuMs, heapMB, rssMB: mb(process.memoryUsage().rss) };
 }
 
 // ---------------------------------------------------------------- node start-up (child process)
@@ -104,20 +114,17 @@ async function childOpen(dataDir: string): Promise<void> {
   const nodeStore = await openNodeStore({ dataDir });
   const ms = performance.now() - t0;
   const usage = nodeStore.index.usage();
-  // Recovery's parts alone, on the open store: reading every shard row; a row read plus one
-  // `fs.stat` per shard (what recovery does first); walking `slots/` (readdir + stat per entry,
-  // one index lookup per file).
+  // Recovery's parts alone, on the open store: streaming every shard row; recovery again (nothing
+  // left to repair, so exactly its one pass: scan slots/, merge with the index, a readdir per slot
+  // and a stat per shard).
   let t = performance.now();
   for (const _row of nodeStore.index.allShards());
   const rowsMs = performance.now() - t;
   t = performance.now();
-  for (const row of nodeStore.index.allShards()) await fs.promises.stat(nodeStore.store.shardPath(row.slotId, row.index));
-  const statMs = performance.now() - t;
-  t = performance.now();
-  for await (const file of nodeStore.store.walk()) if (file.slotId !== undefined && file.index !== undefined) nodeStore.index.getShard(file.slotId, file.index);
-  const walkMs = performance.now() - t;
+  await recoverStore({ store: nodeStore.store, index: nodeStore.index });
+  const recoverMs = performance.now() - t;
   nodeStore.close();
-  const parts = { rowsMs: Math.round(rowsMs), rowsAndStatMs: Math.round(statMs), walkMs: Math.round(walkMs) };
+  const parts = { rowsMs: Math.round(rowsMs), recoverMs: Math.round(recoverMs) };
   process.stdout.write(
     `${JSON.stringify({ ms: Math.round(ms), parts, rssBeforeMB: mb(rssBefore), rssAfterMB: mb(process.memoryUsage().rss), peakRssMB: peakRssMb(), shards: usage.shards, slots: usage.slots, recovery: nodeStore.recovery })}\n`,
   );
@@ -259,9 +266,18 @@ async function benchClient(): Promise<{ peers: Record<string, unknown>[]; deals:
     const list = await measure(() => source.listPeers());
     const listCalls = Object.fromEntries(counter.calls);
     const listTotal = counter.total();
+    // The same list read as before the batched views (one `ledger` per peer), for comparison under the same load.
+    counter.reset();
+    const perPeer = await measure(async () => {
+      const active = await readActivePeers({ publicClient }, { registry });
+      return Promise.all(active.map((p) => publicClient.readContract({ address: market, abi: marketplaceAbi, functionName: 'ledger', args: [p.operator] })));
+    });
+    const perPeerTotal = counter.total();
     if (list.value.length !== target) throw new Error(`listed ${list.value.length} peers, expected ${target}`);
 
+    let probes = 0;
     const probe: StatusProbe = async ({ endpoint }) => {
+      probes++;
       const row = probeTable.get(endpoint);
       if (!row) throw new Error('unknown peer');
       return {
@@ -282,17 +298,28 @@ async function benchClient(): Promise<{ peers: Record<string, unknown>[]; deals:
     };
     const placeParams = { columns: 6, columnBytes: 64 * MiB, shardBytes: MiB + 16, chainId: 31337 };
     counter.reset();
+    probes = 0;
     const place = await measure(() => placeColumns({ peers: source, probe, random: seededRandom(1) }, placeParams));
     const placeTotal = counter.total();
+    const placeProbes = probes;
     const cpu = await measure(() => placeColumns({ peers: staticPeerSource(list.value), probe, random: seededRandom(1) }, placeParams));
     peerRows.push({
       peers: target,
-      listPeers: { ms: list.ms, rpcCalls: listTotal, byMethod: listCalls, heapMB: list.heapMB, rssMB: list.rssMB },
-      placeColumns: { ms: place.ms, rpcCalls: placeTotal, heapMB: place.heapMB, rssMB: place.rssMB, spares: place.value.spares.length },
+      listPeers: { ms: list.ms, cpuMs: list.cpuMs, rpcCalls: listTotal, byMethod: listCalls, heapMB: list.heapMB, rssMB: list.rssMB },
+      listPeersOneLedgerPerPeer: { ms: perPeer.ms, cpuMs: perPeer.cpuMs, rpcCalls: perPeerTotal },
+      placeColumns: {
+        ms: place.ms,
+        cpuMs: place.cpuMs,
+        rpcCalls: placeTotal,
+        statusProbes: placeProbes,
+        heapMB: place.heapMB,
+        rssMB: place.rssMB,
+        spares: place.value.spares.length,
+      },
       placeColumnsCpuOnly: { ms: cpu.ms },
     });
     process.stdout.write(
-      `peers ${target}: listPeers ${list.ms} ms, ${listTotal} calls; placeColumns ${place.ms} ms, ${placeTotal} calls (CPU alone ${cpu.ms} ms)\n`,
+      `peers ${target}: listPeers ${list.ms} ms (CPU ${list.cpuMs} ms), ${listTotal} calls (one ledger per peer: ${perPeer.ms} ms, CPU ${perPeer.cpuMs} ms, ${perPeerTotal} calls); placeColumns ${place.ms} ms, ${placeTotal} calls, ${placeProbes} probes (CPU alone ${cpu.ms} ms)\n`,
     );
   }
 
@@ -321,12 +348,29 @@ async function benchClient(): Promise<{ peers: Record<string, unknown>[]; deals:
 
     counter.reset();
     const deals = await measure(() => listDeals({ publicClient, market }, { owner }));
+    const dealsCalls = counter.total();
+    const dealsByMethod = Object.fromEntries(counter.calls);
+    // The same list read as before `dealRecordsOf` (`dealsOf` pages of 100, then one `deal` per id), for comparison.
+    counter.reset();
+    const perDeal = await measure(async () => {
+      const ids: Hex[] = [];
+      for (let offset = 0n; ; offset += 100n) {
+        const [page, total] = await publicClient.readContract({ address: market, abi: marketplaceAbi, functionName: 'dealsOf', args: [owner, offset, 100n] });
+        ids.push(...page);
+        if (page.length === 0 || offset + 100n >= total) break;
+      }
+      return Promise.all(ids.map((id) => publicClient.readContract({ address: market, abi: marketplaceAbi, functionName: 'deal', args: [id] })));
+    });
+    const perDealTotal = counter.total();
     if (deals.value.length !== target) throw new Error(`listed ${deals.value.length} deals, expected ${target}`);
     dealRows.push({
       deals: target,
-      listDeals: { ms: deals.ms, rpcCalls: counter.total(), byMethod: Object.fromEntries(counter.calls), heapMB: deals.heapMB, rssMB: deals.rssMB },
+      listDeals: { ms: deals.ms, cpuMs: deals.cpuMs, rpcCalls: dealsCalls, byMethod: dealsByMethod, heapMB: deals.heapMB, rssMB: deals.rssMB },
+      listDealsOneReadPerDeal: { ms: perDeal.ms, cpuMs: perDeal.cpuMs, rpcCalls: perDealTotal },
     });
-    process.stdout.write(`deals ${target}: listDeals ${deals.ms} ms, ${counter.total()} calls, heap +${deals.heapMB} MB\n`);
+    process.stdout.write(
+      `deals ${target}: listDeals ${deals.ms} ms (CPU ${deals.cpuMs} ms), ${dealsCalls} calls, heap +${deals.heapMB} MB; one read per deal ${perDeal.ms} ms (CPU ${perDeal.cpuMs} ms), ${perDealTotal} calls\n`,
+    );
   }
   return { peers: peerRows, deals: dealRows, setup };
 }
@@ -334,8 +378,13 @@ async function benchClient(): Promise<{ peers: Record<string, unknown>[]; deals:
 async function main(): Promise<void> {
   if (process.env.SCALE_CHILD === 'open') return childOpen(process.env.SCALE_DIR ?? '');
   const t0 = performance.now();
-  const node = benchNode();
-  const client = await benchClient();
+  // SCALE_ONLY=node or =client runs one half; the other half is kept from the last result file.
+  const only = process.env.SCALE_ONLY;
+  const outDir = path.join(packageRoot(), 'bench', 'results');
+  const outFile = path.join(outDir, 'scale.json');
+  const last = only && fs.existsSync(outFile) ? (JSON.parse(fs.readFileSync(outFile, 'utf8')) as { node?: unknown; client?: unknown }) : {};
+  const node = only === 'client' ? last.node : benchNode();
+  const client = only === 'node' ? last.client : await benchClient();
   const result = {
     date: new Date().toISOString(),
     machine: { cpus: os.cpus().length, node: process.version },
@@ -348,9 +397,8 @@ async function main(): Promise<void> {
     client,
     totalMs: Math.round(performance.now() - t0),
   };
-  const outDir = path.join(packageRoot(), 'bench', 'results');
   fs.mkdirSync(outDir, { recursive: true });
-  fs.writeFileSync(path.join(outDir, 'scale.json'), `${JSON.stringify(result, null, 2)}\n`);
+  fs.writeFileSync(outFile, `${JSON.stringify(result, null, 2)}\n`);
   process.stdout.write(`written to bench/results/scale.json in ${Math.round(result.totalMs / 1000)} s\n`);
 }
 

@@ -9,6 +9,7 @@ import { privateKeyToAccount } from 'viem/accounts';
 import { main } from '../../cli/main';
 import { ensureRegistered } from '../../node/chain/ensure-registered';
 import { connectNodeChain } from '../../node/chain/node-chain';
+import { sendHeartbeat } from '../../node/chain/send-heartbeat';
 import { peerRegistryAbi } from '../../protocol/chain/generated/abis';
 import { captureStream } from '../../scripts/testkit/capture';
 import { hardhatKey } from '../../scripts/testkit/chain';
@@ -75,30 +76,48 @@ describe('dhost node exit and withdraw', () => {
       expect(res.stderr).to.contain('CONTRACT_REVERTED');
     });
 
-    it('node exit refuses while stake is locked as collateral, unless --force', async () => {
-      // Stand in for the market: lock and then unlock part of the stake, as a fill and a settlement do.
+    it('node exit while slots are held begins the exit and warns that they must be served to the end; heartbeats go on', async () => {
+      // Stand in for the market: lock part of the stake, as a fill does.
       const market = chain.deployment.contracts.Marketplace;
       await setBalance(market, 10n ** 18n);
       const registry = await hre.ethers.getContractAt('PeerRegistry', chain.deployment.contracts.PeerRegistry, await hre.ethers.getImpersonatedSigner(market));
       await (await registry.lockStake(operator, 10n ** 18n)).wait();
-      try {
-        const res = await run(['node', 'exit']);
-        expect(res.code).to.equal(2);
-        expect(res.stderr).to.contain('still holds slots (1000000000000000000 wei of stake locked as collateral)');
-        expect(res.stderr).to.contain('--force');
-        expect((await peer()).exitRequestedAt).to.equal(0n);
-      } finally {
-        await (await registry.unlockStake(operator, 10n ** 18n)).wait();
-      }
-    });
-
-    it('node exit begins the exit and names the time the stake becomes withdrawable', async () => {
-      const res = await run(['node', 'exit', '--json']);
+      const res = await run(['node', 'exit']);
       expect(res.code, res.stderr).to.equal(0);
-      const out = JSON.parse(res.stdout) as { address: string; alreadyExiting: boolean; exitRequestedAt: string; withdrawableAt: string; stake: string };
+      expect(res.stdout).to.contain('has begun to exit');
+      expect(res.stderr).to.contain('warning: ');
+      expect(res.stderr).to.contain('still holds slots (1000000000000000000 wei of stake locked as collateral)');
+      expect(res.stderr).to.contain('keep the node running until their deals end');
       const record = await peer();
       expect(record.exitRequestedAt).to.not.equal(0n);
-      expect(out).to.deep.include({ address: operator, alreadyExiting: false, stake: String(stake) });
+      // The exiting operator still heartbeats (so its slots cannot be freed as lapsed).
+      const nodeChain = await connectNodeChain({ rpcUrl: chain.rpcUrl, privateKey: operatorKey, deployment: chain.deployment });
+      await sendHeartbeat(nodeChain, { registry: chain.deployment.contracts.PeerRegistry });
+      expect((await peer()).lastHeartbeat).to.be.greaterThan(record.lastHeartbeat);
+      // Again, as JSON: the exit in progress and the same warning.
+      const again = await run(['node', 'exit', '--json']);
+      expect(again.code, again.stderr).to.equal(0);
+      const out = JSON.parse(again.stdout) as { alreadyExiting: boolean; lockedStake: string; warning?: string };
+      expect(out).to.deep.include({ alreadyExiting: true, lockedStake: String(10n ** 18n) });
+      expect(out.warning).to.contain('still holds slots');
+      // Its deals end: the market unlocks the collateral.
+      await (await registry.unlockStake(operator, 10n ** 18n)).wait();
+    });
+
+    it('node exit again, with nothing locked, reports the exit in progress without a warning and names when the stake is withdrawable', async () => {
+      const res = await run(['node', 'exit', '--json']);
+      expect(res.code, res.stderr).to.equal(0);
+      const out = JSON.parse(res.stdout) as {
+        address: string;
+        alreadyExiting: boolean;
+        exitRequestedAt: string;
+        withdrawableAt: string;
+        stake: string;
+        warning?: string;
+      };
+      const record = await peer();
+      expect(out).to.deep.include({ address: operator, alreadyExiting: true, stake: String(stake), lockedStake: '0' });
+      expect(out.warning).to.equal(undefined);
       expect(Date.parse(out.withdrawableAt) - Date.parse(out.exitRequestedAt)).to.equal(UNBONDING * 1000);
       expect(Date.parse(out.exitRequestedAt)).to.equal(Number(record.exitRequestedAt) * 1000);
       expect(

@@ -142,6 +142,7 @@ describe('client/placement', () => {
             rttMs: s.rttMs,
             down: s.down,
           }));
+          // Eligible at all; repeated missers (2+ misses, no proof kept) only as a last resort.
           const eligible = (r: CandidatePeer) => {
             const s = sims.find((x) => x.record === r);
             return (
@@ -150,10 +151,10 @@ describe('client/placement', () => {
               s.freeBytes >= 1 << 20 &&
               r.exitRequestedAt === 0n &&
               r.stake >= rules.minStake &&
-              r.lastHeartbeat + rules.heartbeatTimeout >= 10_000n &&
-              (r.ledger?.proofsMissed ?? 0n) < 2n
+              r.lastHeartbeat + rules.heartbeatTimeout >= 10_000n
             );
           };
+          const misser = (r: CandidatePeer) => (r.ledger?.proofsMissed ?? 0n) >= 2n;
           let result: Awaited<ReturnType<typeof placeColumns>>;
           try {
             result = await place(sims, { columns, nowSeconds: 10_000n }, { random: seededRandom(seed) });
@@ -167,10 +168,10 @@ describe('client/placement', () => {
           const all = [...chosen, ...spares];
           expect(new Set(all.map((p) => p.operator)).size).to.equal(all.length);
           expect(new Set(all.map((p) => p.endpoint)).size).to.equal(all.length);
-          for (const p of all) {
-            const rec = sims.map((s) => s.record).find((r) => r.operator === p.operator && r.endpoint === p.endpoint);
-            expect(rec && eligible(rec), `${p.endpoint} is eligible`).to.equal(true);
-          }
+          const records = all.map((p) => sims.map((s) => s.record).find((r) => r.operator === p.operator && r.endpoint === p.endpoint));
+          for (const [i, rec] of records.entries()) expect(rec && eligible(rec), `${all[i].endpoint} is eligible`).to.equal(true);
+          // A misser is used only when the other eligible peers (all probed, all kept) are too few.
+          if (records.some((r) => r && misser(r))) expect(records.filter((r) => r && !misser(r)).length).to.be.lessThan(columns);
           for (let i = 1; i < spares.length; i++) expect(spares[i - 1].score).to.be.at.least(spares[i].score);
         }),
         { numRuns: 200, seed: 20_240_601 },
@@ -206,12 +207,20 @@ describe('client/placement', () => {
       }
     });
 
+    it('uses a peer with repeated missed proofs only when the others are too few', async () => {
+      const { chosen, spares } = await place(sims, { columns: 2, publicEndpointsOnly: true, nowSeconds: 10_000n });
+      expect(chosen.map((p) => p.operator).sort()).to.deep.equal([operatorOf(0), operatorOf(4)].sort());
+      expect(spares).to.deep.equal([]);
+      const alone = await place(sims, { columns: 1, publicEndpointsOnly: true, nowSeconds: 10_000n });
+      expect(alone.chosen.map((p) => p.operator)).to.deep.equal([operatorOf(0)]);
+    });
+
     it('throws NotEnoughPeersError naming every reason when more columns are asked than peers are eligible', async () => {
-      const err = await rejection(place(sims, { columns: 2, publicEndpointsOnly: true, nowSeconds: 10_000n }));
+      const err = await rejection(place(sims, { columns: 3, publicEndpointsOnly: true, nowSeconds: 10_000n }));
       expect(err).to.be.instanceOf(NotEnoughPeersError);
       const e = err as NotEnoughPeersError;
-      expect(e.needed).to.equal(2);
-      expect(e.healthy).to.equal(1);
+      expect(e.needed).to.equal(3);
+      expect(e.healthy).to.equal(2);
       expect(e.candidates).to.equal(sims.length);
       const reasons = (e.details as { reasons: string[] }).reasons.join('\n');
       for (const fragment of [
@@ -477,6 +486,70 @@ describe('client/placement', () => {
       const message = (err as NotEnoughPeersError).message;
       expect(message).to.contain(`${records[1].endpoint}: GET ${records[1].endpoint}/status failed with 200: STATUS_SIGNATURE_INVALID`);
       expect(message).to.contain(`${records[3].endpoint}: GET ${records[3].endpoint}/status failed with 200: STATUS_SIGNATURE_INVALID`);
+    });
+  });
+
+  describe('when there are many more candidates than columns', () => {
+    /** `place`, counting the probes. */
+    const countingPlace = async (sims: readonly Sim[], params: { columns: number; maxProbes?: number }, random = seededRandom(7)) => {
+      const probe = probeOf(sims);
+      const probedEndpoints: string[] = [];
+      const placement = await placeColumns(
+        {
+          peers: staticPeerSource(sims.map((s) => s.record)),
+          probe: (p) => {
+            probedEndpoints.push(p.endpoint);
+            return probe(p);
+          },
+          random,
+        },
+        { columnBytes: 1 << 20, shardBytes: 1 << 20, chainId: CHAIN_ID, ...params },
+      );
+      return { placement, probedEndpoints };
+    };
+
+    it('probes max(24, 3 × columns) of them, not all, and keeps the probed rest as spares', async () => {
+      const sims = Array.from({ length: 200 }, (_, i) => sim(i));
+      const { placement, probedEndpoints } = await countingPlace(sims, { columns: 6 });
+      expect(probedEndpoints).to.have.length(24);
+      expect(new Set(probedEndpoints).size).to.equal(24);
+      expect(placement.chosen).to.have.length(6);
+      expect(placement.spares).to.have.length(18);
+      for (const p of [...placement.chosen, ...placement.spares]) expect(probedEndpoints).to.include(p.endpoint);
+      const wide = await countingPlace(sims, { columns: 10 });
+      expect(wide.probedEndpoints).to.have.length(30);
+    });
+
+    it('probes everyone, as before, when they fit the bound', async () => {
+      const sims = Array.from({ length: 24 }, (_, i) => sim(i));
+      const { probedEndpoints } = await countingPlace(sims, { columns: 2 });
+      expect([...probedEndpoints].sort()).to.deep.equal(sims.map((s) => s.record.endpoint).sort());
+    });
+
+    it('probes another round only while too few answered well', async () => {
+      // 30 of 40 are down: a round of 10 finds on average 2.5 healthy, so several rounds are needed for 4.
+      const sims = Array.from({ length: 40 }, (_, i) => sim(i, { down: i % 4 !== 0 }));
+      const { placement, probedEndpoints } = await countingPlace(sims, { columns: 4, maxProbes: 10 });
+      expect(placement.chosen).to.have.length(4);
+      expect(probedEndpoints.length % 10).to.equal(0);
+      expect(probedEndpoints.length).to.be.lessThan(40);
+      const err = await rejection(countingPlace(sims, { columns: 11, maxProbes: 10 }));
+      expect(err).to.be.instanceOf(NotEnoughPeersError);
+    });
+
+    it('draws the probed peers by their chain score: a peer with repeated misses on record is rarely probed', async () => {
+      const good = Array.from({ length: 100 }, (_, i) => sim(i, {}, { capacity: 1n << 40n }));
+      // Half the room and a poor record, but not bad enough to be dropped: its score is far lower.
+      const weak = sim(100, {}, { capacity: 1n << 39n, ledger: { bytesHeld: 0n, epochsProven: 200n, proofsMissed: 20n } });
+      let weakProbed = 0;
+      const runs = 200;
+      const random = seededRandom(11);
+      for (let run = 0; run < runs; run++) {
+        const { probedEndpoints } = await countingPlace([...good, weak], { columns: 2 }, random);
+        if (probedEndpoints.includes(weak.record.endpoint)) weakProbed++;
+      }
+      // Uniformly it would be probed in 24 of 101 draws (~48 of 200 runs).
+      expect(weakProbed).to.be.lessThan(30);
     });
   });
 

@@ -360,9 +360,13 @@ describe('PeerRegistry', () => {
       await expect(registry.connect(bob).heartbeat()).to.be.revertedWithCustomError(registry, 'PeerNotRegistered').withArgs(bob.address);
     });
 
-    it('reverts with PeerIsExiting once the peer began its exit', async () => {
+    it('is still recorded once the peer began its exit (it serves its slots until withdrawal), but does not make it active', async () => {
       const { registry, alice } = await loadFixture(aliceExitingFixture);
-      await expect(registry.connect(alice).heartbeat()).to.be.revertedWithCustomError(registry, 'PeerIsExiting').withArgs(alice.address);
+      const at = BigInt(await time.latest()) + 10n;
+      await time.setNextBlockTimestamp(at);
+      await expect(registry.connect(alice).heartbeat()).to.emit(registry, 'HeartbeatReceived').withArgs(alice.address, at);
+      expect((await registry.peer(alice.address)).lastHeartbeat).to.equal(at);
+      expect(await registry.isActive(alice.address)).to.equal(false);
     });
   });
 
@@ -580,7 +584,8 @@ describe('PeerRegistry', () => {
       it('drops the peer out for good: inactive, and no heartbeat brings it back', async () => {
         const { registry, alice } = await loadFixture(evictedFixture);
         expect(await registry.isActive(alice.address)).to.equal(false);
-        await expect(registry.connect(alice).heartbeat()).to.be.revertedWithCustomError(registry, 'PeerIsExiting').withArgs(alice.address);
+        await registry.connect(alice).heartbeat();
+        expect(await registry.isActive(alice.address)).to.equal(false);
       });
 
       it('reverts with PeerIsExiting when evicted again', async () => {

@@ -1,4 +1,4 @@
-import { loadFixture } from '@nomicfoundation/hardhat-network-helpers';
+import { loadFixture, setBalance } from '@nomicfoundation/hardhat-network-helpers';
 import { expect } from 'chai';
 import hre from 'hardhat';
 import { privateKeyToAccount } from 'viem/accounts';
@@ -100,12 +100,31 @@ describe('ensureRegistered', () => {
   });
 
   describe('when the operator has begun to exit', () => {
-    it('refuses with PeerExitingError', async () => {
+    it('refuses with PeerExitingError once it holds no slots', async () => {
       const { chain, offer, peerRegistry } = await setup();
       await ensureRegistered(chain, offer);
       const signer = await hre.ethers.getSigner(chain.account.address);
       await (await peerRegistry.connect(signer).beginExit()).wait();
       await expect(ensureRegistered(chain, offer)).to.be.rejectedWith(PeerExitingError, /begun to exit/);
+    });
+
+    it('starts while it still holds slots (stake locked), to serve them, sending nothing even for another offer', async () => {
+      const { chain, offer, peerRegistry, deployment } = await setup();
+      await ensureRegistered(chain, offer);
+      // Stand in for the market: lock part of the stake, as a fill does.
+      const market = deployment.contracts.Marketplace;
+      await setBalance(market, TOKEN);
+      const asMarket = peerRegistry.connect(await hre.ethers.getImpersonatedSigner(market));
+      await (await asMarket.lockStake(chain.account.address, TOKEN)).wait();
+      const signer = await hre.ethers.getSigner(chain.account.address);
+      await (await peerRegistry.connect(signer).beginExit()).wait();
+      const nonce = await chain.publicClient.getTransactionCount({ address: chain.account.address });
+      const lines: string[] = [];
+      const { action, peer } = await ensureRegistered(chain, { ...offer, capacity: 2n << 30n, log: (l) => lines.push(l) });
+      expect(action).to.equal('exiting');
+      expect(peer.capacity).to.equal(offer.capacity);
+      expect(await chain.publicClient.getTransactionCount({ address: chain.account.address })).to.equal(nonce);
+      expect(lines.join('\n')).to.contain('is exiting: serving and proving the slots it holds');
     });
   });
 });

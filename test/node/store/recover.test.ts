@@ -7,6 +7,7 @@ import hre from 'hardhat';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import { createNodeApp } from '../../../node/app';
 import { type NodeStore, openNodeStore } from '../../../node/store/open-node-store';
+import { recoverStore } from '../../../node/store/recover';
 import { hardhatKey } from '../../../scripts/testkit/chain';
 import { assignedShardPut, chainDealDeps, fundOwners, type MarketChain, openTestDeal, startMarketChain } from '../../../scripts/testkit/node/market-chain';
 import { randomShard, type ShardTarget, scratchDir, sha256Hex, shardTarget } from '../../../scripts/testkit/node/shard-requests';
@@ -130,6 +131,73 @@ describe('store recovery on open', () => {
       expect(reopened.recovery.filesDropped).to.equal(3);
       const snap = await snapshotStore(reopened);
       expect(snap.files).to.deep.equal([reopened.store.shardPath(target.slotId, 0)]);
+    });
+  });
+
+  describe('when many slots are damaged in different ways (one pass merging slot directories with the index)', () => {
+    /** Indexes a shard and writes its file as `put` would, without the chain. */
+    const store = async (s: NodeStore, target: ShardTarget, body: Uint8Array) => {
+      const file = s.store.shardPath(target.slotId, target.index);
+      await fs.mkdir(path.dirname(file), { recursive: true });
+      await fs.writeFile(file, body);
+      s.index.commitShard({
+        ...target,
+        owner: node.address,
+        size: body.length,
+        sha256: sha256Hex(body),
+        capacityBytes: 1 << 30,
+        now: 1,
+      });
+    };
+
+    it('drops exactly the broken rows and files, whatever the order of the slots, and keeps the rest', async () => {
+      const targets = Array.from({ length: 40 }, (_, column) => shardTarget({ column }));
+      // Sorted by slot id, so the damage below lands at the start, in the middle and at the end of the merge.
+      targets.sort((a, b) => (a.slotId < b.slotId ? -1 : 1));
+      for (const t of targets) for (const index of [0, 1, 'manifest'] as const) await store(nodeStore, { ...t, index }, randomShard(64));
+      const slotDir = (t: ShardTarget) => path.dirname(nodeStore.store.shardPath(t.slotId, 0));
+      const gone = [targets[0], targets[17], targets[39]];
+      for (const t of gone) await fs.rm(slotDir(t), { recursive: true });
+      // A file where a slot's directory belongs.
+      await fs.rm(slotDir(targets[5]), { recursive: true });
+      await fs.writeFile(slotDir(targets[5]), 'x');
+      // A directory where a shard belongs, a short file, an unindexed shard and a non-canonical name.
+      await fs.rm(nodeStore.store.shardPath(targets[8].slotId, 1));
+      await fs.mkdir(nodeStore.store.shardPath(targets[8].slotId, 1));
+      await fs.truncate(nodeStore.store.shardPath(targets[9].slotId, 'manifest'), 10);
+      await fs.writeFile(nodeStore.store.shardPath(targets[10].slotId, 7), 'x');
+      await fs.writeFile(path.join(slotDir(targets[11]), '01'), 'x');
+      // A directory for a slot the index does not know.
+      const unknown = shardTarget({ column: 99 });
+      await fs.mkdir(slotDir(unknown), { recursive: true });
+      await fs.writeFile(nodeStore.store.shardPath(unknown.slotId, 0), 'x');
+
+      const reopened = await reopen();
+      // Rows: 3 whole slots × 3, 3 of the file-as-directory slot, one directory-as-shard, one short file.
+      expect(reopened.recovery).to.deep.equal({ tmpRemoved: 0, rowsDropped: 9 + 3 + 2, filesDropped: 1 + 1 + 1 + 1 + 1 + 1, slotsDropped: 4 });
+      const usage = reopened.index.usage();
+      expect(usage.slots).to.equal(36);
+      expect(usage.shards).to.equal(36 * 3 - 2);
+      const snap = await snapshotStore(reopened);
+      expect(snap.files).to.have.length(usage.shards);
+      for (const file of snap.files) {
+        const [slotId, name] = file.split(path.sep).slice(-2);
+        expect(reopened.index.getShard(slotId as ShardTarget['slotId'], name === 'manifest' ? 'manifest' : Number(name))).to.not.equal(undefined);
+      }
+    });
+
+    it('finds nothing more to repair when run again', async () => {
+      const targets = Array.from({ length: 5 }, (_, column) => shardTarget({ column }));
+      for (const t of targets) await store(nodeStore, t, randomShard(32));
+      await fs.truncate(nodeStore.store.shardPath(targets[2].slotId, 0), 1);
+      const reopened = await reopen();
+      expect(reopened.recovery).to.deep.equal({ tmpRemoved: 0, rowsDropped: 1, filesDropped: 1, slotsDropped: 1 });
+      expect(await recoverStore({ store: reopened.store, index: reopened.index })).to.deep.equal({
+        tmpRemoved: 0,
+        rowsDropped: 0,
+        filesDropped: 0,
+        slotsDropped: 0,
+      });
     });
   });
 
