@@ -53,7 +53,9 @@ export function lastChunkLengthOf(size: number, chunkSize: number): number {
 
 /**
  * Cuts a byte stream into chunks of `chunkSize`, however the input is sliced, holding at most one
- * chunk. The last chunk is zero-padded. The stream must have exactly `size` bytes, otherwise
+ * chunk. The last chunk is zero-padded. A chunk that lies whole inside one input piece is a view of
+ * that piece (no copy), so the input must not reuse the memory of a piece it has handed on (file
+ * streams and `bytesSource` do not); the others are fresh buffers. The stream must have exactly `size` bytes, otherwise
  * `FileChangedError` (the file grew or shrank while it was read).
  *
  * @example
@@ -75,6 +77,13 @@ export async function* chunkStream(input: AsyncIterable<Uint8Array>, params: { s
     if (total > size) throw new FileChangedError(`the source has more than its announced ${size} bytes`, { details: { size } });
     let offset = 0;
     while (offset < piece.length) {
+      if (filled === 0 && piece.length - offset >= chunkSize && index < count - 1) {
+        // A whole chunk inside one piece (a file read with chunk-sized reads): handed on as a view, not copied.
+        yield { index, plaintext: piece.subarray(offset, offset + chunkSize), length: chunkSize, isLast: false };
+        index += 1;
+        offset += chunkSize;
+        continue;
+      }
       const n = Math.min(chunkSize - filled, piece.length - offset);
       buffer.set(piece.subarray(offset, offset + n), filled);
       filled += n;

@@ -44,6 +44,12 @@ export interface DownloadParams {
   /** Chunks fetched ahead of the one being emitted (memory ≈ window × chunk size; under Reed-Solomon
    * rounded up to whole stripes, at least two). Default 4. */
   window?: number;
+  /**
+   * Under Reed-Solomon, how long a stripe's k requests may run before one more column is asked
+   * (the hedge), milliseconds. Default: adaptive, three times the recent mean shard time (at least
+   * 50 ms, at most 2 s, 250 ms before the first shard). 0 hedges at once (k + 1 requests from the start).
+   */
+  hedgeAfterMs?: number;
   /** Per-request timeout for shards. Default `defaults.requestTimeoutMs`. */
   timeoutMs?: number;
   /** Timeout of the `GET /files/:fileId` round. Default `defaults.statusTimeoutMs`. */
@@ -67,6 +73,12 @@ interface Holder {
 }
 
 const SHA256_BYTES = 32;
+/** Adaptive hedge (Reed-Solomon reads): delay before the first shard time is known, bounds, factor over the mean, and the mean's weight of a new sample. */
+const HEDGE_FIRST_MS = 250;
+const HEDGE_MIN_MS = 50;
+const HEDGE_MAX_MS = 2_000;
+const HEDGE_FACTOR = 3;
+const HEDGE_WEIGHT = 0.2;
 
 function message(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
@@ -87,8 +99,9 @@ function message(err: unknown): string {
  * and, per column, why it failed. No peer holds anything: `NoColumnsFoundError`; no usable
  * manifest: `ManifestError`.
  *
- * Reed-Solomon files (manifest version 2, docs/erasure.md): per stripe, k + 1 shard requests start
- * at once (hedged), data columns first and each group fastest first, so when every data shard
+ * Reed-Solomon files (manifest version 2, docs/erasure.md): per stripe, k shard requests start at
+ * once and one more (the hedge) when they are not all in after `hedgeAfterMs` (adaptive by
+ * default), data columns first and each group fastest first, so when every data shard
  * arrives nothing is decoded; the first k shards that arrive and pass their SHA-256 check against
  * the manifest are used and the other requests are cancelled (AbortSignal); a failed request
  * starts the next column, until all k + m were tried. Missing data shards are rebuilt from those k
@@ -145,6 +158,7 @@ export async function* download(given: DownloadDeps, params: DownloadParams): As
         holders,
         window,
         timeoutMs: params.timeoutMs,
+        hedgeAfterMs: params.hedgeAfterMs,
         signal,
         onProgress: params.onProgress,
       });
@@ -284,6 +298,7 @@ async function* erasurePieces(
     holders: Map<number, Holder[]>;
     window: number;
     timeoutMs?: number;
+    hedgeAfterMs?: number;
     signal: AbortSignal;
     onProgress?: OnProgress;
   },
@@ -341,7 +356,17 @@ async function* erasurePieces(
     throw new StripesLostError({ lost: [stripe], columns: [{ column, reasons }] });
   };
 
-  /** The first k checked shards of a stripe, k + 1 requests in flight; the rest cancelled. */
+  // Recent mean time of a shard request (exponentially weighted), for the adaptive hedge delay.
+  let meanShardMs: number | undefined;
+  const hedgeDelay = () =>
+    params.hedgeAfterMs ?? (meanShardMs === undefined ? HEDGE_FIRST_MS : Math.min(HEDGE_MAX_MS, Math.max(HEDGE_MIN_MS, HEDGE_FACTOR * meanShardMs)));
+
+  /**
+   * The first k checked shards of a stripe: k requests at once, one more (the hedge) when they are
+   * not all in after `hedgeDelay()`, and a replacement for every failed one; the rest cancelled.
+   * Hedging late rather than at once keeps the bytes read near the file's size when every peer is
+   * healthy.
+   */
   const fetchShards = (stripe: number): Promise<(Uint8Array | undefined)[]> =>
     new Promise((resolve, reject) => {
       const got: (Uint8Array | undefined)[] = new Array(n).fill(undefined);
@@ -350,21 +375,35 @@ async function* erasurePieces(
       let ok = 0;
       let next = 0;
       let settled = false;
+      let hedged = false;
+      const delay = hedgeDelay();
+      const hedgeTimer =
+        delay > 0
+          ? setTimeout(() => {
+              hedged = true;
+              launch();
+            }, delay)
+          : undefined;
+      if (delay <= 0) hedged = true;
       const finish = (error?: Error) => {
         settled = true;
+        clearTimeout(hedgeTimer);
         for (const ctrl of running.values()) ctrl.abort(new Error('hedged request no longer needed'));
         running.clear();
         if (error) reject(error);
         else resolve(got);
       };
       const launch = () => {
-        while (!settled && ok + running.size < k + 1 && next < order.length) {
+        while (!settled && ok + running.size < k + (hedged ? 1 : 0) && next < order.length) {
           const column = order[next++];
           const ctrl = new AbortController();
           running.set(column, ctrl);
           const reasons: string[] = [];
+          const started = performance.now();
           fetchColumnShard(column, stripe, AbortSignal.any([signal, ctrl.signal]), reasons).then(
             (shard) => {
+              const took = performance.now() - started;
+              meanShardMs = meanShardMs === undefined ? took : meanShardMs + (took - meanShardMs) * HEDGE_WEIGHT;
               if (settled) return;
               running.delete(column);
               got[column] = shard;

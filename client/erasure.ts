@@ -53,6 +53,8 @@ export function createCodec(params: { dataShards: number; parityShards: number }
   checkCount(k, 1, MAX_DATA_SHARDS, 'dataShards');
   checkCount(m, 1, MAX_PARITY_SHARDS, 'parityShards');
   const context = ReedSolomon.create(k, m);
+  let scratch: Buffer | undefined;
+  let scratchBusy = false;
   const sizeOf = (shards: readonly (Uint8Array | undefined)[]): number => {
     const present = shards.filter((s): s is Uint8Array => s !== undefined);
     const size = present[0]?.length ?? 0;
@@ -69,14 +71,27 @@ export function createCodec(params: { dataShards: number; parityShards: number }
     async encode(data) {
       if (data.length !== k) throw new InvalidInputError(`encode needs exactly ${k} data shards`, { details: { given: data.length } });
       const size = sizeOf(data);
-      const buffer = Buffer.alloc(size * k);
+      // The data are copied into one contiguous input for the coder: a scratch buffer kept between
+      // calls (never returned), fresh only while another encode of this codec is running. Not
+      // zero-filled: every byte of it and of the parity is written.
+      const reuse = scratch !== undefined && scratch.length === size * k && !scratchBusy;
+      const buffer = reuse ? (scratch as Buffer) : Buffer.allocUnsafeSlow(size * k);
+      if (!scratchBusy) {
+        scratch = buffer;
+        scratchBusy = true;
+      }
+      const owned = buffer === scratch;
       data.forEach((d, i) => {
         buffer.set(d, i * size);
       });
-      const parity = Buffer.alloc(size * m);
+      const parity = Buffer.allocUnsafeSlow(size * m);
       let targets = 0;
       for (let i = k; i < k + m; i++) targets |= 1 << i;
-      await run(context, (1 << k) - 1, targets, buffer, parity);
+      try {
+        await run(context, (1 << k) - 1, targets, buffer, parity);
+      } finally {
+        if (owned) scratchBusy = false;
+      }
       return Array.from({ length: m }, (_, i) => parity.subarray(i * size, (i + 1) * size));
     },
     async reconstruct(shards, wanted) {

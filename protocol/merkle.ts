@@ -52,6 +52,11 @@ const LEAF_TAG = new Uint8Array([TAG.leaf]);
 const NODE_TAG = new Uint8Array([TAG.node]);
 const PAD_TAG = new Uint8Array([TAG.pad]);
 const SLOT_LEAF_TAG = new Uint8Array([TAG.slotLeaf]);
+const HASH_BYTES = 32;
+/** 0x00 ‖ uint64 index. */
+const LEAF_HEADER_BYTES = 9;
+const LEAF_INPUT_BYTES = LEAF_HEADER_BYTES + SEGMENT_BYTES;
+const NODE_INPUT_BYTES = 1 + 2 * HASH_BYTES;
 
 /**
  * Number of segments of `bytes` bytes of slot data (at least one).
@@ -234,12 +239,20 @@ export interface SegmentTree {
  */
 export class SegmentTreeBuilder {
   private readonly pads: Uint8Array[];
-  private readonly pending = new Uint8Array(SEGMENT_BYTES);
+  /**
+   * The leaf preimage, reused: 0x00 ‖ uint64 index ‖ segment. Segments are copied into it and the
+   * last partial segment is gathered in place, so each leaf is one keccak call over one buffer.
+   */
+  private readonly leafInput = new Uint8Array(LEAF_INPUT_BYTES);
+  private readonly leafIndex = new DataView(this.leafInput.buffer, 1, 8);
+  /** The inner-node preimage, reused: 0x01 ‖ left ‖ right. */
+  private readonly nodeInput = new Uint8Array(NODE_INPUT_BYTES);
   private pendingLength = 0;
   private leaves = 0;
   private bytes = 0;
-  /** Stack of [height, root] of complete subtrees, heights strictly decreasing. */
-  private readonly stack: { height: number; root: Uint8Array }[] = [];
+  /** Complete subtrees, heights strictly decreasing: `stackRoots[i]` has height `stackHeights[i]`. */
+  private readonly stackHeights: number[] = [];
+  private readonly stackRoots: Uint8Array[] = [];
   private readonly kept: Uint8Array[] = [];
   private finished = false;
 
@@ -248,6 +261,8 @@ export class SegmentTreeBuilder {
     private readonly keptLevel: number,
   ) {
     this.pads = padRoots(keccak);
+    this.leafInput[0] = TAG.leaf;
+    this.nodeInput[0] = TAG.node;
   }
 
   /** Makes a builder with its own keccak instance. */
@@ -259,23 +274,25 @@ export class SegmentTreeBuilder {
   write(bytes: Uint8Array): void {
     if (this.finished) throw new InvalidInputError('tree already finished');
     this.bytes += bytes.length;
+    const segment = this.leafInput.subarray(LEAF_HEADER_BYTES);
     let at = 0;
     if (this.pendingLength > 0) {
       const take = Math.min(SEGMENT_BYTES - this.pendingLength, bytes.length);
-      this.pending.set(bytes.subarray(0, take), this.pendingLength);
+      segment.set(bytes.subarray(0, take), this.pendingLength);
       this.pendingLength += take;
       at = take;
       if (this.pendingLength === SEGMENT_BYTES) {
-        this.push(this.pending);
+        this.pushLeaf();
         this.pendingLength = 0;
       }
     }
     while (bytes.length - at >= SEGMENT_BYTES) {
-      this.push(bytes.subarray(at, at + SEGMENT_BYTES));
+      segment.set(bytes.subarray(at, at + SEGMENT_BYTES));
+      this.pushLeaf();
       at += SEGMENT_BYTES;
     }
     if (at < bytes.length) {
-      this.pending.set(bytes.subarray(at), 0);
+      segment.set(bytes.subarray(at), 0);
       this.pendingLength = bytes.length - at;
     }
   }
@@ -284,20 +301,21 @@ export class SegmentTreeBuilder {
   finish(): SegmentTree {
     if (this.finished) throw new InvalidInputError('tree already finished');
     if (this.pendingLength > 0 || this.leaves === 0) {
-      this.pending.fill(0, this.pendingLength);
-      this.push(this.pending);
+      this.leafInput.fill(0, LEAF_HEADER_BYTES + this.pendingLength);
+      this.pushLeaf();
       this.pendingLength = 0;
     }
     this.finished = true;
     const depth = depthOf(this.leaves);
     // Fold the stack from the top, filling each gap with an all-padding subtree of that height.
     // The last, partial subtree at keptLevel (real segments then padding) is formed here.
-    let node = this.stack[this.stack.length - 1].root;
-    let height = this.stack[this.stack.length - 1].height;
+    const top = this.stackRoots.length - 1;
+    let node = this.stackRoots[top];
+    let height = this.stackHeights[top];
     let partialKept: Uint8Array | undefined;
-    for (let s = this.stack.length - 2; ; ) {
-      while (s >= 0 && this.stack[s].height === height) {
-        node = innerNode(this.keccak, this.stack[s].root, node);
+    for (let s = top - 1; ; ) {
+      while (s >= 0 && this.stackHeights[s] === height) {
+        node = innerNode(this.keccak, this.stackRoots[s], node);
         height++;
         s--;
         if (height === this.keptLevel) partialKept = node;
@@ -313,18 +331,29 @@ export class SegmentTreeBuilder {
     return { root: node, segmentCount: this.leaves, depth, bytes: this.bytes, keptLevel: this.keptLevel, keptNodes };
   }
 
-  private push(segment: Uint8Array): void {
-    let node = segmentLeaf(this.keccak, this.leaves, segment);
+  /** Hashes the segment waiting in `leafInput` as leaf number `leaves` and merges equal-height subtrees. */
+  private pushLeaf(): void {
+    const index = this.leaves;
+    // uint64 big-endian without a BigInt: indices stay below 2^MAX_DEPTH < 2^53.
+    this.leafIndex.setUint32(0, Math.floor(index / 2 ** 32));
+    this.leafIndex.setUint32(4, index >>> 0);
+    let node = this.keccak.hash(this.leafInput);
     let height = 0;
     this.leaves++;
     if (this.keptLevel === 0) this.kept.push(node);
-    while (this.stack.length > 0 && this.stack[this.stack.length - 1].height === height) {
-      const left = this.stack.pop() as { height: number; root: Uint8Array };
-      node = innerNode(this.keccak, left.root, node);
+    const heights = this.stackHeights;
+    const roots = this.stackRoots;
+    const input = this.nodeInput;
+    while (heights.length > 0 && heights[heights.length - 1] === height) {
+      heights.pop();
+      input.set(roots.pop() as Uint8Array, 1);
+      input.set(node, 1 + HASH_BYTES);
+      node = this.keccak.hash(input);
       height++;
       if (height === this.keptLevel) this.kept.push(node);
     }
-    this.stack.push({ height, root: node });
+    heights.push(height);
+    roots.push(node);
   }
 }
 

@@ -9,6 +9,9 @@ import type { NodeEnv } from '../env';
 import { ColumnOutOfRangeError, ForbiddenError, SlotIdMismatchError } from '../errors';
 import type { DealSource } from '../market/chain-deals';
 
+/** Most assignments the middleware remembers the signer of (one per column being written). */
+const ASSIGNER_CACHE_SIZE = 4096;
+
 /**
  * Binds a signed write to an open deal on chain (after `signedWrite`): the query's `fileId` is
  * the deal id and `column` its column, matching the path's slot id; the deal exists
@@ -29,6 +32,7 @@ export function dealWrite(options: {
   market: Address;
   now: () => number;
 }): MiddlewareHandler<NodeEnv> {
+  const assigners = new Map<string, Promise<Address | undefined>>();
   return async function dealWriteMiddleware(c, next) {
     const slotId = parseSlotId(c.req.param('slotId') ?? '');
     // The whole address is checked before any chain read: a malformed request costs no RPC call.
@@ -75,12 +79,19 @@ export function dealWrite(options: {
       peer: options.identity.address,
       deadline: assignment.deadline,
     });
-    let assigner: Address | undefined;
-    try {
-      assigner = getAddress(await recoverTypedDataAddress({ ...typed, signature: assignment.signature }));
-    } catch {
-      assigner = undefined;
+    // Every shard of a column carries the same assignment: its signer is recovered once (the
+    // recovery is the costly step), keyed by everything the signature covers.
+    const key = `${fileId}:${column}:${assignment.deadline}:${assignment.signature}`;
+    let recovered = assigners.get(key);
+    if (!recovered) {
+      if (assigners.size >= ASSIGNER_CACHE_SIZE) assigners.delete(assigners.keys().next().value as string);
+      recovered = recoverTypedDataAddress({ ...typed, signature: assignment.signature }).then(
+        (a) => getAddress(a) as Address | undefined,
+        () => undefined,
+      );
+      assigners.set(key, recovered);
     }
+    const assigner = await recovered;
     if (assigner === undefined || !(await mayRepair(options.deals, deal.owner, assigner))) {
       throw new ForbiddenError('NOT_ASSIGNED', 'the assignment is not the owner’s assignment of this slot to this node', {
         details: { dealId: fileId, column, node: options.identity.address },

@@ -37,6 +37,8 @@ export interface ShardRoutesDeps {
 }
 
 const SHARD_PATH = '/slots/:slotId/shards/:index';
+/** Bytes per read when a shard is streamed out. */
+const READ_PIECE_BYTES = 256 * 1024;
 const passThrough: MiddlewareHandler<NodeEnv> = (_c, next) => next();
 
 /**
@@ -120,7 +122,8 @@ export function shardRoutes(deps: ShardRoutesDeps): Hono<NodeEnv> {
       await handle.close();
       throw notFound();
     }
-    const stream = Readable.toWeb(handle.createReadStream()) as WebReadableStream<Uint8Array>;
+    // 256 KiB reads: a 1 MiB shard in four pieces through the stream adapters rather than sixteen.
+    const stream = Readable.toWeb(handle.createReadStream({ highWaterMark: READ_PIECE_BYTES })) as WebReadableStream<Uint8Array>;
     return c.body(stream as unknown as ReadableStream<Uint8Array>, 200, headers);
   });
 

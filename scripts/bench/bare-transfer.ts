@@ -1,9 +1,9 @@
-import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import type { Hex, LocalAccount } from 'viem';
-import { shardPath } from '../../protocol/column';
-import { slotIdOf } from '../../protocol/ids';
-import { signRequest } from '../../protocol/signing';
+import type { ReadAccess } from '../../client/access/read-access';
+import { getShard } from '../../client/transport/get-shard';
+import { putShard } from '../../client/transport/put-shard';
+import type { FileId } from '../../protocol/ids';
 
 /** A node a bare transfer talks to. */
 export interface BareTarget {
@@ -12,19 +12,25 @@ export interface BareTarget {
 }
 
 /**
- * The benchmark's baseline: the file's bytes cut in chunks and sent with signed PUTs to `targets`
- * (one column per target, `inFlight` chunks at a time per column), then read back with GETs into
- * an output file. Replication (no `dataColumns`): every chunk to every column, read back round
- * robin. Striped (`dataColumns` = k < targets): chunk i to column i mod k at index ⌊i/k⌋, and per
- * stripe one chunk-sized body to each of the other (parity) columns — the bytes an RS(k, n−k)
- * upload sends, without the coding — read back from the data columns. The
- * same HTTP, signing and node work as the pipeline, but no encryption, manifest or reconstruction.
+ * The benchmark's baseline: the file's bytes cut in chunks and sent with the client's own
+ * transport (`putShard`: signed PUTs over keep-alive `node:http`) to `targets`, one column per
+ * target, then read back with `getShard` (retrieval token) into an output file. The same layout,
+ * bytes on the wire and concurrency as the pipeline, without encryption, coding, hashing trees or
+ * a manifest:
+ *
+ * - replication (no `dataColumns`): row i = chunk i, sent to every column at index i; read back
+ *   round robin, `readAhead` chunks in flight;
+ * - striped (`dataColumns` = k < targets): row s = chunks s·k … s·k+k−1 to columns 0…k−1 at index
+ *   s, and one chunk-sized body to each parity column (the bytes an RS(k, n−k) upload sends);
+ *   read back from the data columns, `readAhead` stripes of k requests in flight.
+ *
+ * Uploads keep `inFlight` PUTs in flight per column, rows in order, as the pipeline's first pass.
  *
  * @example
- * const { uploadSeconds, downloadSeconds } = await bareTransfer({ account, chainId }, { file, targets, chunkSize, inFlight: 4 });
+ * const { uploadSeconds, downloadSeconds } = await bareTransfer({ account, chainId, access }, { file, out, fileId, targets, chunkSize, inFlight: 4, readAhead: 2 });
  */
 export async function bareTransfer(
-  deps: { account: LocalAccount; chainId: number },
+  deps: { account: Pick<LocalAccount, 'signMessage' | 'address'>; chainId: number; access: ReadAccess },
   params: {
     file: string;
     out: string;
@@ -32,13 +38,19 @@ export async function bareTransfer(
     targets: BareTarget[];
     chunkSize: number;
     inFlight: number;
+    /** Rows read ahead on download (stripes under striping, chunks under replication). */
+    readAhead: number;
     columnHeaders?: Record<string, string>[];
     dataColumns?: number;
   },
-): Promise<{ uploadSeconds: number; downloadSeconds: number; bytes: number; downloadCpuSeconds: number }> {
+): Promise<{ uploadSeconds: number; downloadSeconds: number; bytes: number; bytesSent: number; downloadCpuSeconds: number }> {
   const size = fs.statSync(params.file).size;
   const chunks = Math.ceil(size / params.chunkSize);
-  const fileId = params.fileId as Parameters<typeof slotIdOf>[0];
+  const fileId = params.fileId as FileId;
+  const n = params.targets.length;
+  const k = params.dataColumns ?? 0;
+  const striped = k > 0 && k < n;
+  const rows = striped ? Math.ceil(chunks / k) : chunks;
   const fd = fs.openSync(params.file, 'r');
   const readChunk = (i: number): Buffer => {
     const len = Math.min(params.chunkSize, size - i * params.chunkSize);
@@ -46,78 +58,107 @@ export async function bareTransfer(
     fs.readSync(fd, buf, 0, len, i * params.chunkSize);
     return buf;
   };
-  const put = async (column: number, index: number, body: Buffer) => {
-    const target = params.targets[column];
-    const path = shardPath({ slotId: slotIdOf(fileId, column), index, fileId, column });
-    const contentSha256 = createHash('sha256').update(body).digest('hex');
-    const headers = await signRequest(
-      { account: deps.account },
-      { method: 'PUT', pathAndQuery: path, contentSha256, node: target.address, chainId: deps.chainId },
-    );
-    const res = await fetch(`${target.url}${path}`, {
-      method: 'PUT',
-      headers: { ...headers, ...(params.columnHeaders?.[column] ?? {}), 'content-type': 'application/octet-stream' },
-      body,
-    });
-    if (!res.ok) throw new Error(`bare PUT ${res.status}: ${await res.text()}`);
-    await res.arrayBuffer();
+  const peerOf = (column: number) => ({ operator: params.targets[column].address, endpoint: params.targets[column].url });
+  let bytesSent = 0;
+
+  // Upload: per column at most `inFlight` PUTs; rows in order, every column of a row handed out before the next row.
+  const inFlight = new Array<number>(n).fill(0);
+  const waiters: (() => void)[][] = Array.from({ length: n }, () => []);
+  const pending = new Set<Promise<void>>();
+  let failure: unknown;
+  const acquire = async (column: number) => {
+    while (inFlight[column] >= params.inFlight) await new Promise<void>((resolve) => waiters[column].push(resolve));
   };
-  const k = params.dataColumns ?? 0;
-  const striped = k > 0 && k < params.targets.length;
-  /** Where chunk i lives: its own index in every column (replication), or column i mod k at ⌊i/k⌋ (striped). */
-  const homeOf = (i: number, replica = 0) => (striped ? { column: i % k, index: Math.floor(i / k) } : { column: replica, index: i });
-  const get = async (i: number) => {
-    const { column, index } = homeOf(i, i % params.targets.length);
-    const target = params.targets[column];
-    const res = await fetch(`${target.url}${shardPath({ slotId: slotIdOf(fileId, column), index })}`);
-    if (!res.ok) throw new Error(`bare GET ${res.status}`);
-    const body = Buffer.from(await res.arrayBuffer());
-    const expected = Math.min(params.chunkSize, size - i * params.chunkSize);
-    if (body.length !== expected)
-      throw new Error(
-        `bare GET of chunk ${index} from column ${column}: ${body.length} bytes, expected ${expected} (content-length ${res.headers.get('content-length')})`,
-      );
-    return body;
+  const send = (column: number, index: number, body: Uint8Array) => {
+    inFlight[column] += 1;
+    bytesSent += body.length;
+    const task = putShard(
+      { account: deps.account, chainId: deps.chainId },
+      { peer: peerOf(column), fileId, column, index, body, headers: params.columnHeaders?.[column] },
+    )
+      .then(
+        () => {},
+        (err) => {
+          failure ??= err;
+        },
+      )
+      .finally(() => {
+        pending.delete(task);
+        inFlight[column] -= 1;
+        waiters[column].shift()?.();
+      });
+    pending.add(task);
   };
   const t0 = performance.now();
-  // Upload: a window of `inFlight` chunks, each chunk to every column.
-  let next = 0;
-  const worker = async () => {
-    for (;;) {
-      const i = next++;
-      if (i >= chunks) return;
-      const body = readChunk(i);
-      if (!striped) {
-        await Promise.all(params.targets.map((_, c) => put(c, i, body)));
-        continue;
+  for (let row = 0; row < rows; row++) {
+    if (failure) throw failure;
+    if (!striped) {
+      const body = readChunk(row);
+      for (let c = 0; c < n; c++) {
+        await acquire(c);
+        send(c, row, body);
       }
-      const home = homeOf(i);
-      const parity = home.column === 0 ? params.targets.slice(k).map((_, p) => put(k + p, home.index, body)) : [];
-      await Promise.all([put(home.column, home.index, body), ...parity]);
+      continue;
     }
-  };
-  await Promise.all(Array.from({ length: params.inFlight }, worker));
+    const data = Array.from({ length: k }, (_, j) => (row * k + j < chunks ? readChunk(row * k + j) : undefined));
+    for (let c = 0; c < n; c++) {
+      // Parity columns get a chunk-sized body (the stripe's first chunk): the bytes, not the coding.
+      const body = c < k ? data[c] : data[0];
+      if (!body) continue;
+      await acquire(c);
+      send(c, row, body);
+    }
+  }
+  while (pending.size > 0) await Promise.all([...pending]);
+  if (failure) throw failure;
   const t1 = performance.now();
-  // Download: each chunk from one column (round robin), inFlight chunks at a time, written to the
-  // output file at its offset (as a download must put the bytes somewhere).
-  const outFd = fs.openSync(params.out, 'w');
+
+  // Download: `readAhead` rows in flight (a stripe's k data shards at once), written in order.
+  const out = await fs.promises.open(params.out, 'w');
   const cpu0 = process.cpuUsage();
-  let nextGet = 0;
-  let received = 0;
-  const getWorker = async () => {
-    for (;;) {
-      const i = nextGet++;
-      if (i >= chunks) return;
-      const body = await get(i);
-      await new Promise<void>((resolve, reject) => fs.write(outFd, body, 0, body.length, i * params.chunkSize, (err) => (err ? reject(err) : resolve())));
-      received += body.length;
-    }
+  const fetchChunk = (i: number): Promise<Uint8Array> => {
+    const column = striped ? i % k : i % n;
+    const index = striped ? Math.floor(i / k) : i;
+    const t = params.targets[column];
+    return getShard(
+      { access: deps.access },
+      { endpoint: t.url, node: t.address, fileId, column, index, maxBytes: Math.min(params.chunkSize, size - i * params.chunkSize) },
+    );
   };
-  await Promise.all(Array.from({ length: params.inFlight }, getWorker));
-  fs.closeSync(outFd);
+  const fetchRow = (row: number): Promise<Uint8Array[]> => {
+    const first = striped ? row * k : row;
+    const count = striped ? Math.min(k, chunks - first) : 1;
+    return Promise.all(Array.from({ length: count }, (_, j) => fetchChunk(first + j)));
+  };
+  const ahead = new Map<number, Promise<Uint8Array[]>>();
+  let next = 0;
+  let received = 0;
+  for (let row = 0; row < rows; row++) {
+    while (next < rows && next < row + params.readAhead) {
+      const task = fetchRow(next);
+      task.catch(() => {});
+      ahead.set(next, task);
+      next += 1;
+    }
+    const pieces = await (ahead.get(row) as Promise<Uint8Array[]>);
+    ahead.delete(row);
+    for (const piece of pieces) {
+      let offset = 0;
+      while (offset < piece.length) offset += (await out.write(piece, offset, piece.length - offset)).bytesWritten;
+      received += piece.length;
+    }
+  }
+  await out.sync();
+  await out.close();
   const t2 = performance.now();
   const cpu = process.cpuUsage(cpu0);
   fs.closeSync(fd);
   if (received !== size) throw new Error(`bare download got ${received} of ${size} bytes`);
-  return { uploadSeconds: (t1 - t0) / 1000, downloadSeconds: (t2 - t1) / 1000, bytes: size, downloadCpuSeconds: (cpu.user + cpu.system) / 1e6 };
+  return {
+    uploadSeconds: (t1 - t0) / 1000,
+    downloadSeconds: (t2 - t1) / 1000,
+    bytes: size,
+    bytesSent,
+    downloadCpuSeconds: (cpu.user + cpu.system) / 1e6,
+  };
 }

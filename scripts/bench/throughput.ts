@@ -2,7 +2,16 @@
  * `npm run bench`: throughput and memory of the upload/download pipeline against a bare-transport
  * baseline, over real peer-node processes on a real local chain. Writes bench/results/latest.json.
  *
- * Environment: BENCH_BYTES (default 256 MiB), BENCH_NODES (6), BENCH_SCHEMES (`replicate:3,rs:4+2`), BENCH_ROUNDS (3).
+ * Two scenarios over the same six nodes:
+ * - one file (BENCH_BYTES, default 1 GiB) per scheme (BENCH_SCHEMES, default `rs:4+2`), BENCH_ROUNDS
+ *   rounds (default 1) of baseline then pipeline: upload and download MB/s, the bare-transport
+ *   baseline of the same run and the ratios, the client's peak RSS and each node's;
+ * - BENCH_CONCURRENT clients (default 16; 0 skips it), each a process with its own account uploading
+ *   its own file of BENCH_CONCURRENT_BYTES (default 32 MiB) at the same time, under
+ *   BENCH_CONCURRENT_SCHEME (default `rs:4+2`): aggregate MB/s, each node's peak RSS, the clients' peak RSS.
+ *
+ * Node peaks are sampled (VmRSS every 100 ms) per scenario. BENCH_NODES (default 6), BENCH_OUT
+ * (default `latest.json`, in bench/results).
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { randomFillSync } from 'node:crypto';
@@ -18,8 +27,12 @@ import { runDeploy } from '../../cli/run-deploy';
 import { connectChain } from '../../protocol/chain/connect';
 import { packageRoot } from '../../protocol/package-root';
 import { peakRssMB } from './peak-rss';
+import { sampleRss } from './rss-sampler';
 
 const MiB = 1024 * 1024;
+
+const NOTE =
+  'MB/s are of file bytes (10^6 B/s), medians over the rounds; bytesSent counts every byte put on the wire (replicas × file, or n/k × file plus padding and manifests under RS). upload* counts the whole upload (placement, opening the deal, streaming, manifest, root commit, waiting for the fills); uploadStream* only the streaming of the data. Baseline: the same layout of bytes (every chunk to every replica, or striped over k data columns plus chunk-sized bodies to the m others) sent with the client transport (putShard: signed PUTs, keep-alive node:http) under an open deal (opened outside the timing), the same PUTs in flight per column, read back with getShard (retrieval token) as many stripes ahead as the pipeline, written to a file; no encryption, coding, segment trees, manifest, root commit or fills. Node peaks: VmRSS sampled every 100 ms per scenario (nodePeakRssMB per scheme and under concurrent uploads); nodeLifetimePeakRssMB is VmHWM over the whole run. concurrent: separate client processes, one account each, all starting together (a client whose placement finds too few peers answering /status within its 3 s timeout, as happens on an overloaded machine, tries again after 2 s: placementRetries); aggregate MB/s = all file bytes / (last end - first start).';
 
 function writeRandomFile(file: string, bytes: number): void {
   const fd = fs.openSync(file, 'w');
@@ -60,9 +73,15 @@ function filesEqual(a: string, b: string): boolean {
 
 async function main(): Promise<void> {
   const root = packageRoot();
-  const fileBytes = Number(process.env.BENCH_BYTES ?? 256 * MiB);
+  const fileBytes = Number(process.env.BENCH_BYTES ?? 1024 * MiB);
   const nodeCount = Number(process.env.BENCH_NODES ?? 6);
-  const schemes = (process.env.BENCH_SCHEMES ?? 'replicate:3,rs:4+2').split(',').map((x) => x.trim());
+  const schemes = (process.env.BENCH_SCHEMES ?? 'rs:4+2')
+    .split(',')
+    .map((x) => x.trim())
+    .filter((x) => x.length > 0);
+  const concurrentClients = Number(process.env.BENCH_CONCURRENT ?? 16);
+  const concurrentBytes = Number(process.env.BENCH_CONCURRENT_BYTES ?? 32 * MiB);
+  const concurrentScheme = process.env.BENCH_CONCURRENT_SCHEME ?? 'rs:4+2';
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'dhost-bench-'));
   const children: NodeProcess[] = [];
   let chainChild: import('node:child_process').ChildProcess | undefined;
@@ -112,7 +131,8 @@ async function main(): Promise<void> {
     process.stderr.write(`bench: ${fileBytes / MiB} MiB, ${nodeCount} nodes, schemes ${schemes.join(', ')}\n`);
     // Rounds alternate baseline and pipeline so that both see the same machine load; medians are
     // reported (two cores are shared by the client, six nodes and the chain, so single runs vary).
-    const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
+    const rounds = Number(process.env.BENCH_ROUNDS ?? 1);
+    const nodePids = children.map((c) => c.child.pid ?? 0);
     const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
     const mbps = (bytes: number, s: number) => Math.round((bytes / 1e6 / s) * 10) / 10;
     let intact = true;
@@ -120,6 +140,7 @@ async function main(): Promise<void> {
     for (const redundancy of schemes) {
       const baselines: Awaited<ReturnType<typeof runWorker>>[] = [];
       const pipelines: Awaited<ReturnType<typeof runWorker>>[] = [];
+      const nodeRss = sampleRss({ pids: nodePids });
       for (let r = 0; r < rounds; r++) {
         baselines.push(await runWorker(root, { ...common, redundancy, mode: 'baseline', file, out: path.join(work, 'baseline.out') }));
         pipelines.push(await runWorker(root, { ...common, redundancy, mode: 'pipeline', file, out: path.join(work, 'output.bin') }));
@@ -127,6 +148,7 @@ async function main(): Promise<void> {
         fs.rmSync(path.join(work, 'output.bin'), { force: true });
         process.stderr.write(`bench: ${redundancy} round ${r + 1}/${rounds} done\n`);
       }
+      const nodePeaks = nodeRss.stop();
       const pick = (runs: typeof pipelines, key: string) => median(runs.map((x) => Number(x[key])));
       const up = pick(pipelines, 'uploadSeconds');
       const down = pick(pipelines, 'downloadSeconds');
@@ -144,6 +166,8 @@ async function main(): Promise<void> {
         downloadVsBaseline: Math.round((baseDown / down) * 100) / 100,
         bytesSent: pick(pipelines, 'bytesSent'),
         baselineBytesSent: pick(baselines, 'bytesSent'),
+        nodePeakRssMB: Math.max(...nodePeaks.map((x) => x ?? 0)),
+        nodePeakRssMBEach: nodePeaks,
         perRound: pipelines.map((p, i) => ({
           uploadMBps: mbps(fileBytes, Number(p.uploadSeconds)),
           downloadMBps: mbps(fileBytes, Number(p.downloadSeconds)),
@@ -158,21 +182,72 @@ async function main(): Promise<void> {
         baselineDownloadCpuSeconds: pick(baselines, 'downloadCpuSeconds'),
       });
     }
-    const result = {
+    const outDir = path.join(root, 'bench', 'results');
+    fs.mkdirSync(outDir, { recursive: true });
+    const name = process.env.BENCH_OUT ?? 'latest.json';
+    const resultOf = (concurrent: Record<string, unknown> | undefined) => ({
       date: new Date().toISOString(),
-      machine: { cpus: os.cpus().length, node: process.version },
+      machine: { cpus: os.cpus().length, node: process.version, loadAverage: os.loadavg().map((x) => Math.round(x * 10) / 10) },
       fileBytes,
       nodes: nodeCount,
       chunkBytes: MiB,
       rounds,
       schemes: rows,
-      nodePeakRssMB: Math.max(...children.map((c) => peakRssMB(c.child.pid ?? 0) ?? 0)),
+      concurrent,
+      nodeLifetimePeakRssMB: Math.max(...children.map((c) => peakRssMB(c.child.pid ?? 0) ?? 0)),
       downloadIntact: intact,
-      note: 'MB/s are of file bytes (10^6 B/s), medians over the rounds; bytesSent counts every byte put on the wire (replicas × file, or n/k × file plus padding and manifests under RS). upload* counts the whole upload (placement, opening the deal, streaming, manifest, root commit, waiting for the fills); uploadStream* only the streaming of the data. Baseline: the same layout of bytes (every chunk to every replica, or striped over k data columns plus parity-sized bodies to the m others) with signed PUT/GET (under an open deal, opened outside the timing) to the same nodes at the same concurrency, written to a file, no encryption or coding.',
-    };
-    const outDir = path.join(root, 'bench', 'results');
-    fs.mkdirSync(outDir, { recursive: true });
-    const name = process.env.BENCH_OUT ?? 'latest.json';
+      note: NOTE,
+    });
+    // The one-file results are kept even if the concurrent scenario fails.
+    fs.writeFileSync(path.join(outDir, name), `${JSON.stringify(resultOf(undefined), null, 2)}\n`);
+    let concurrent: Record<string, unknown> | undefined;
+    if (concurrentClients > 0) {
+      // Each client its own account (its own deals and transaction nonces), funded with ETH and tokens.
+      const keys = Array.from({ length: concurrentClients }, (_, i) => hardhatKey(100 + i));
+      await fundAccounts(
+        { publicClient, chain: viemChain },
+        {
+          funderKey: hardhatKey(0),
+          token: deployment.contracts.RewardToken,
+          recipients: keys.map((k) => privateKeyToAccount(k).address),
+          tokens: 100_000n * 10n ** 18n,
+          eth: '10',
+        },
+      );
+      const files = keys.map((_, i) => {
+        const f = path.join(work, `concurrent-${i}.bin`);
+        writeRandomFile(f, concurrentBytes);
+        return f;
+      });
+      process.stderr.write(`bench: ${concurrentClients} concurrent uploads of ${concurrentBytes / MiB} MiB, ${concurrentScheme}\n`);
+      const nodeRss = sampleRss({ pids: nodePids });
+      // Every client loads its modules first; all start streaming at the same moment.
+      const startAt = Date.now() + 5_000 + concurrentClients * 300;
+      const settled = await Promise.allSettled(
+        keys.map((privateKey, i) => runWorker(root, { ...common, privateKey, redundancy: concurrentScheme, mode: 'upload', file: files[i], out: '', startAt })),
+      );
+      const nodePeaks = nodeRss.stop();
+      const runs = settled.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+      const failed = settled.flatMap((r) => (r.status === 'rejected' ? [String(r.reason instanceof Error ? r.reason.message : r.reason)] : []));
+      if (runs.length === 0) throw new Error(`every concurrent upload failed: ${failed.join('; ')}`);
+      const first = Math.min(...runs.map((r) => Number(r.startedAt)));
+      const last = Math.max(...runs.map((r) => Number(r.endedAt)));
+      concurrent = {
+        clients: concurrentClients,
+        redundancy: concurrentScheme,
+        fileBytes: concurrentBytes,
+        completed: runs.length,
+        failed,
+        placementRetries: runs.reduce((n, r) => n + Number(r.placementRetries ?? 0), 0),
+        aggregateUploadMBps: mbps(concurrentBytes * runs.length, (last - first) / 1000),
+        medianClientUploadMBps: mbps(concurrentBytes, median(runs.map((r) => Number(r.uploadSeconds)))),
+        nodePeakRssMB: Math.max(...nodePeaks.map((x) => x ?? 0)),
+        nodePeakRssMBEach: nodePeaks,
+        clientPeakRssMB: Math.max(...runs.map((r) => Number(r.peakRssMB))),
+        clientIdleRssMB: median(runs.map((r) => Number(r.idleRssMB))),
+      };
+    }
+    const result = resultOf(concurrent);
     fs.writeFileSync(path.join(outDir, name), `${JSON.stringify(result, null, 2)}\n`);
     process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
     if (!intact) throw new Error('the downloaded file differs from the uploaded one');

@@ -7,12 +7,14 @@ import {
   downloadToFile,
   fileSource,
   masterFromPrivateKey,
+  NotEnoughPeersError,
   openDeal,
   parseRedundancy,
   quoteDeal,
   signAssignment,
   upload,
 } from '../../client';
+import { selfIssuedAccess } from '../../client/access/self-issued-access';
 import { connectChain } from '../../protocol/chain/connect';
 import { loadDeployment } from '../../protocol/chain/deployment';
 import { ASSIGNMENT_HEADER } from '../../protocol/chain/market';
@@ -23,7 +25,10 @@ import { peakRssMB } from './peak-rss';
 
 /** What the orchestrator passes to a worker process (as JSON in BENCH_WORKER). */
 interface WorkerTask {
-  mode: 'pipeline' | 'baseline';
+  /** `pipeline`: upload then download; `upload`: upload only (one of many concurrent clients); `baseline`: bare transport. */
+  mode: 'pipeline' | 'upload' | 'baseline';
+  /** `upload`: start at this time (epoch ms), so that concurrent clients start together after their imports. */
+  startAt?: number;
   file: string;
   out: string;
   rpcUrl: string;
@@ -74,8 +79,9 @@ async function run(task: WorkerTask): Promise<Record<string, unknown>> {
         return { [ASSIGNMENT_HEADER]: a.header };
       }),
     );
+    const access = await selfIssuedAccess({ account, publicClient }, { chainId: chain.id, market, dealId: fileId });
     const r = await bareTransfer(
-      { account, chainId: chain.id },
+      { account, chainId: chain.id, access },
       {
         file: task.file,
         out: task.out,
@@ -83,33 +89,62 @@ async function run(task: WorkerTask): Promise<Record<string, unknown>> {
         targets,
         chunkSize: defaults.chunkSize,
         inFlight: defaults.shardsInFlightPerColumn,
+        // As `download`: two stripes ahead under RS (k requests each, the pipeline adds one hedge), four chunks under replication.
+        readAhead: dataColumns === undefined ? 4 : 2,
         columnHeaders,
         dataColumns,
       },
     );
-    const chunks = Math.ceil(size / defaults.chunkSize);
-    const bytesSent =
-      dataColumns === undefined ? size * targets.length : size + (targets.length - dataColumns) * Math.ceil(chunks / dataColumns) * defaults.chunkSize;
-    return { ...r, bytesSent, peakRssMB: peakRssMB('self') };
+    return { ...r, peakRssMB: peakRssMB('self') };
   }
   const peers = chainPeerSource({ publicClient, registry: deployment.contracts.PeerRegistry });
   const idle = process.memoryUsage().rss;
+  if (task.startAt !== undefined) await new Promise((r) => setTimeout(r, Math.max(0, (task.startAt as number) - Date.now())));
+  const startedAt = Date.now();
   const upMem = memorySampler();
   let streamedAt: number | undefined;
   const t0 = performance.now();
-  const result = await upload(
-    { account, chainId: chain.id, master: masterFromPrivateKey(task.privateKey), peers, marketplace: { publicClient, walletClient, market, token } },
-    {
-      source: await fileSource(task.file),
-      name: 'bench.bin',
-      redundancy: parseRedundancy(task.redundancy),
-      onProgress: (p) => {
-        if (p.phase === 'upload' && p.bytes === p.totalBytes && streamedAt === undefined) streamedAt = performance.now();
+  // Concurrent clients on an overloaded machine: a placement that found too few peers answering
+  // /status in time (nothing opened yet) is tried again, twice at most, and counted.
+  let placementRetries = 0;
+  const source = await fileSource(task.file);
+  const uploadOnce = () =>
+    upload(
+      { account, chainId: chain.id, master: masterFromPrivateKey(task.privateKey), peers, marketplace: { publicClient, walletClient, market, token } },
+      {
+        source,
+        name: 'bench.bin',
+        redundancy: parseRedundancy(task.redundancy),
+        onProgress: (p) => {
+          if (p.phase === 'upload' && p.bytes === p.totalBytes && streamedAt === undefined) streamedAt = performance.now();
+        },
       },
-    },
-  );
+    );
+  let result: Awaited<ReturnType<typeof uploadOnce>>;
+  for (;;) {
+    try {
+      result = await uploadOnce();
+      break;
+    } catch (err) {
+      if (!(err instanceof NotEnoughPeersError) || placementRetries >= 2) throw err;
+      placementRetries += 1;
+      await new Promise((r) => setTimeout(r, 2_000));
+    }
+  }
   const t1 = performance.now();
   const uploadMemory = upMem.stop();
+  if (task.mode === 'upload') {
+    return {
+      uploadSeconds: (t1 - t0) / 1000,
+      streamSeconds: ((streamedAt ?? t1) - t0) / 1000,
+      startedAt,
+      endedAt: Date.now(),
+      placementRetries,
+      peakRssMB: peakRssMB('self'),
+      idleRssMB: Math.round(idle / 1e5) / 10,
+      uploadMemory,
+    };
+  }
   const downMem = memorySampler();
   const cpu0 = process.cpuUsage();
   const { bytes } = await downloadToFile(
@@ -147,7 +182,9 @@ run(task).then(
     process.exit(0);
   },
   (err) => {
-    process.stderr.write(`worker failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    const details = (err as { details?: unknown }).details;
+    const detailText = details === undefined ? '' : `\ndetails: ${JSON.stringify(details, (_k, v) => (typeof v === 'bigint' ? String(v) : v))}`;
+    process.stderr.write(`worker failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}${detailText}\n`);
     process.exit(1);
   },
 );

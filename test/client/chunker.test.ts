@@ -74,6 +74,15 @@ describe('chunker', () => {
     });
   });
 
+  describe('when a piece of the input holds whole chunks', () => {
+    it('hands them on as views of that piece, without a copy, and still pads the last chunk in a buffer of its own', async () => {
+      const bytes = randomBytesOf(2 * CHUNK + 10);
+      const chunks = await collect(chunkStream(sliced(bytes, []), { size: bytes.length, chunkSize: CHUNK }));
+      expect(chunks.map((c) => c.plaintext.buffer === bytes.buffer)).to.deep.equal([true, true, false]);
+      expect(chunks[2].plaintext.subarray(10).every((b) => b === 0)).to.equal(true);
+    });
+  });
+
   describe('when the source has another length than announced', () => {
     it('refuses a source that is longer with FileChangedError', async () => {
       await expect(collect(chunkStream(sliced(randomBytesOf(CHUNK + 1), []), { size: CHUNK, chunkSize: CHUNK }))).to.be.rejectedWith(FileChangedError);

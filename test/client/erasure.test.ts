@@ -23,6 +23,21 @@ const codeWithLoss = (maxLost: (m: number) => number, minLost: (m: number) => nu
     );
 
 describe('Reed-Solomon codec', () => {
+  it('gives every encode its own parity, whether the calls on one codec run one after another or at once', async () => {
+    const k = 4;
+    const m = 2;
+    const stripes = Array.from({ length: 6 }, () => Array.from({ length: k }, () => randomBytes(1024)));
+    const alone = await Promise.all(stripes.map((data) => createCodec({ dataShards: k, parityShards: m }).encode(data)));
+    const codec = createCodec({ dataShards: k, parityShards: m });
+    const sequential: Uint8Array[][] = [];
+    for (const data of stripes) sequential.push(await codec.encode(data));
+    const concurrent = await Promise.all(stripes.map((data) => codec.encode(data)));
+    for (let s = 0; s < stripes.length; s++) {
+      expect(sequential[s].map((p) => Buffer.from(p).toString('hex'))).to.deep.equal(alone[s].map((p) => Buffer.from(p).toString('hex')));
+      expect(concurrent[s].map((p) => Buffer.from(p).toString('hex'))).to.deep.equal(alone[s].map((p) => Buffer.from(p).toString('hex')));
+    }
+  });
+
   it('rebuilds every lost shard byte for byte for any pattern of up to m lost shards (property)', async () => {
     await fc.assert(
       fc.asyncProperty(

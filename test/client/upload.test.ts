@@ -435,6 +435,25 @@ describe('upload and download without a deal (transport behaviour)', () => {
       expect(answered.filter((e) => parityOrigins.has(e.origin))).to.have.length(3);
     });
 
+    it('hedges late: while the k data columns answer in time, reads exactly k shards per stripe (no extra bytes)', async () => {
+      const source = await fleet(6);
+      const bytes = randomBytes(8 * CHUNK + 3);
+      const result = await put(source, bytes);
+      const gets: string[] = [];
+      const http = nodeHttpRequester();
+      const request: HttpRequester = async (req) => {
+        const url = new URL(req.url);
+        if (req.method === 'GET' && /\/shards\/\d+$/.test(url.pathname)) gets.push(url.origin);
+        return http(req);
+      };
+      const out = await collect(download({ peers: source, request }, { handle: result.handle, hedgeAfterMs: 10_000 }));
+      expect(out.equals(bytes)).to.equal(true);
+      // Three stripes, four data shards each, none from a parity column.
+      expect(gets).to.have.length(3 * 4);
+      const parityOrigins = new Set([4, 5].map((j) => new URL(result.columns[j].endpoint).origin));
+      expect(gets.filter((o) => parityOrigins.has(o))).to.have.length(0);
+    });
+
     it('moves a column whose peer dies mid-upload to a spare, re-encoding the stripes it missed', async () => {
       const source = await fleet(7);
       const bytes = randomBytes(12 * CHUNK + 9);
