@@ -36,7 +36,8 @@ const COMMANDS: Record<string, { run: Command; summary: string }> = {
   },
   upload: {
     run: uploadCommand,
-    summary: 'upload FILE [--redundancy rs:K+M|replicate:N] [--replicas N] [--epochs N] [--chunk-size SIZE] [--json]; opens a deal, prints the handle last',
+    summary:
+      'upload FILE [--redundancy rs:K+M|replicate:N] [--replicas N] [--epochs N] [--chunk-size SIZE] [--json]; opens a deal, prints the handle last; upload --resume [DEAL|FILE] finishes one a crash cut short',
   },
   download: { run: downloadCommand, summary: 'download HANDLE|LINK -o PATH' },
   share: {

@@ -146,6 +146,17 @@ export class NoSparePeerError extends DhostError {
 }
 
 /**
+ * The chain's JSON-RPC endpoint did not answer a read the operation needs, after retries. No peer
+ * is blamed for it (an upload moves no column because of it).
+ *
+ * @example
+ * throw new ChainUnavailableError("the chain's head could not be read (4 attempts)", { details: { attempts: 4 }, cause });
+ */
+export class ChainUnavailableError extends DhostError {
+  override readonly code = 'CHAIN_UNAVAILABLE';
+}
+
+/**
  * No active peer says it holds any column of the file.
  *
  * @example
@@ -295,4 +306,15 @@ export class ReadAccessError extends DhostError {
     super(message, options);
     this.code = code;
   }
+}
+
+/**
+ * An upload journal that cannot be used to resume: missing, malformed, altered (its MAC under the
+ * user's master secret fails), or naming a deal the chain no longer has open for this account.
+ *
+ * @example
+ * throw new UploadJournalError('the upload journal was altered', { details: { file } });
+ */
+export class UploadJournalError extends DhostError {
+  override readonly code = 'UPLOAD_JOURNAL_INVALID';
 }

@@ -36,6 +36,7 @@ export { downloadToFile } from './download-to-file';
 export { isPublicEndpoint } from './endpoint-policy';
 export { createCodec, type ErasureCodec, MAX_DATA_SHARDS, MAX_PARITY_SHARDS, SHARD_ALIGNMENT } from './erasure';
 export {
+  ChainUnavailableError,
   ChunksLostError,
   type ColumnFailure,
   ContractRevertError,
@@ -54,6 +55,7 @@ export {
   PeerRequestError,
   SlotNotFilledError,
   StripesLostError,
+  UploadJournalError,
 } from './errors';
 export { type ColumnHealth, type ColumnHealthState, type FileHealth, readFileHealth } from './file-health';
 export { bytesSource, type FileSource, fileSource } from './file-source';
@@ -130,6 +132,7 @@ export {
   type Redundancy,
   type RedundancyChoice,
 } from './redundancy';
+export { type ResumedUpload, resumeUpload } from './resume-upload';
 export { seededRandom } from './seeded-random';
 export { formatShareLink, formatWebShareLink, type ParsedLink, parseLink } from './share-link';
 export { getHoldings } from './transport/get-holdings';
@@ -142,12 +145,24 @@ export {
   type ColumnMove,
   DEFAULT_DEAL_EPOCHS,
   DEFAULT_FILL_TIMEOUT_SECONDS,
+  type UploadCheckpoints,
   type UploadColumn,
   type UploadDeal,
   type UploadDeps,
   type UploadMarketplaceDeps,
   type UploadParams,
   type UploadResult,
+  type UploadResumeState,
   upload,
 } from './upload';
 export { type BatchFile, type UploadBatchParams, type UploadBatchResult, uploadBatch } from './upload-batch';
+export {
+  type LoadedUploadJournal,
+  readUploadJournal,
+  UPLOAD_JOURNAL_DIR,
+  type UploadJournalRecord,
+  uploadJournalPath,
+} from './upload-journal';
+export { listUploadJournals } from './upload-journal-list';
+export { type UploadJournalWriter, uploadJournalWriter } from './upload-journal-writer';
+export { type JournaledUploadDeps, uploadEntryOf, uploadWithJournal } from './upload-journaled';

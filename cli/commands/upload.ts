@@ -1,7 +1,10 @@
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { fileSource, formatRedundancy, parseRedundancy, type Redundancy, upload } from '../../client';
+import { fileSource, formatRedundancy, parseRedundancy, type Redundancy, type UploadResult } from '../../client';
+import { resumeUpload } from '../../client/resume-upload';
 import { uploadBatch } from '../../client/upload-batch';
+import { listUploadJournals } from '../../client/upload-journal-list';
+import { uploadWithJournal } from '../../client/upload-journaled';
 import { COMMON_OPTIONS, parseCommandArgs } from '../args';
 import { UsageError } from '../errors';
 import type { CommandIo } from '../main';
@@ -54,9 +57,14 @@ async function filesOf(paths: string[]): Promise<PickedFile[]> {
  * `<handle>  <name>`; with `--json`, one object with the deal and `files: [{ fileId, name, size,
  * handle }]`. Every file is recorded in the keystore.
  *
+ * A single file is uploaded with a journal (`uploadWithJournal`, docs/crash-safety.md): after a
+ * crash, `dhost upload --resume [JOURNAL|DEAL|FILE]` finishes it in the same deal without sending
+ * again what already landed; a plain upload of a file with an unfinished journal points at it.
+ *
  * @example
  * dhost upload photos.tar --redundancy rs:4+2   # … last line: dhost://3f…#k3y…
  * dhost upload notes.txt photos/ --json          # one deal, a handle per file
+ * dhost upload --resume photos.tar               # after a crash: finishes that upload
  */
 export async function uploadCommand(io: CommandIo, args: string[]): Promise<number> {
   const { values, positionals } = parseCommandArgs(args, {
@@ -65,7 +73,9 @@ export async function uploadCommand(io: CommandIo, args: string[]): Promise<numb
     redundancy: { type: 'string' },
     'chunk-size': { type: 'string' },
     epochs: { type: 'string' },
+    resume: { type: 'boolean', default: false },
   });
+  if (values.resume) return resumeCommand(io, { values, positionals });
   if (positionals.length < 1) throw new UsageError('upload needs at least one FILE or folder argument');
   const replicas = values.replicas === undefined ? undefined : Number(values.replicas);
   if (replicas !== undefined && (!Number.isInteger(replicas) || replicas < 1 || replicas > 16))
@@ -89,12 +99,25 @@ export async function uploadCommand(io: CommandIo, args: string[]): Promise<numb
   const picked = await filesOf(positionals);
   if (picked.length > 1) return uploadMany(io, { picked, ctx, values, replicas, redundancy, epochs });
   const file = picked[0].file;
-  const source = await fileSource(file);
+  for (const j of listUploadJournals({ home: ctx.keystore.home, master: ctx.master }).filter((j) => j.record.files[0]?.path === file)) {
+    io.stderr.write(
+      `dhost: an upload of ${file} was interrupted (deal ${j.record.dealId}); \`dhost upload --resume ${j.record.dealId}\` finishes it without sending again what already landed. Starting a new upload.\n`,
+    );
+  }
   const bar = progressBar({ stream: io.stderr, label: 'upload' });
-  const result = await upload(
-    { account: ctx.account, chainId: ctx.connection.chainId, master: ctx.master, peers: ctx.peers, marketplace: ctx.marketplace },
+  // Journaled: a crash (kill -9, power loss) leaves what `dhost upload --resume` needs; recorded in the keystore on success.
+  const result = await uploadWithJournal(
     {
-      source,
+      account: ctx.account,
+      chainId: ctx.connection.chainId,
+      master: ctx.master,
+      peers: ctx.peers,
+      marketplace: ctx.marketplace,
+      home: ctx.keystore.home,
+      keystore: ctx.keystore,
+    },
+    {
+      path: file,
       name: path.basename(file),
       replicas,
       redundancy,
@@ -106,16 +129,64 @@ export async function uploadCommand(io: CommandIo, args: string[]): Promise<numb
     },
   );
   bar.done();
-  await ctx.keystore.recordUpload({
-    fileId: result.fileId,
-    name: result.name,
-    size: result.size,
-    chunkCount: result.chunkCount,
-    replicas: result.replicas,
-    columns: result.columns,
-    uploadedAt: new Date().toISOString(),
-  });
-  if (values.json) {
+  printResult(io, result, values.json);
+  return 0;
+}
+
+/**
+ * `dhost upload --resume [JOURNAL|DEAL|FILE] [--json]`: finishes an upload a crash cut short, from
+ * its journal (`<home>/pending-uploads/<deal id>.json`), named by the journal file, its deal id or
+ * the source file; without an argument, the only unfinished upload. Prints what `dhost upload`
+ * prints, after a line saying how many pieces the peers already held.
+ */
+async function resumeCommand(
+  io: CommandIo,
+  p: { values: { json?: boolean; rpc?: string; deployment?: string; home?: string }; positionals: string[] },
+): Promise<number> {
+  if (p.positionals.length > 1) throw new UsageError('upload --resume takes at most one JOURNAL, DEAL or FILE');
+  const settings = resolveSettings(p.values, io.env);
+  const ctx = await userContext(settings);
+  const pending = listUploadJournals({ home: ctx.keystore.home, master: ctx.master });
+  const given = p.positionals[0];
+  let journal: string;
+  if (given === undefined) {
+    if (pending.length === 0) throw new UsageError('no interrupted upload to resume');
+    if (pending.length > 1) {
+      throw new UsageError(
+        `${pending.length} interrupted uploads; name one: ${pending.map((j) => `${j.record.dealId} (${j.record.files[0]?.path})`).join(', ')}`,
+      );
+    }
+    journal = pending[0].file;
+  } else if (/^0x[0-9a-f]{64}$/.test(given) || given.endsWith('.json')) journal = given;
+  else {
+    const source = path.resolve(given);
+    const match = pending.filter((j) => j.record.files[0]?.path === source);
+    if (match.length !== 1)
+      throw new UsageError(match.length === 0 ? `no interrupted upload of ${source}` : `several interrupted uploads of ${source}; name the deal`);
+    journal = match[0].file;
+  }
+  const bar = progressBar({ stream: io.stderr, label: 'resume' });
+  const result = await resumeUpload(
+    {
+      account: ctx.account,
+      chainId: ctx.connection.chainId,
+      master: ctx.master,
+      peers: ctx.peers,
+      marketplace: ctx.marketplace,
+      home: ctx.keystore.home,
+      keystore: ctx.keystore,
+    },
+    { journal, signal: io.signal, publicEndpointsOnly: publicEndpointsOnly(ctx.connection.chainId, io.env), onProgress: bar.update },
+  );
+  bar.done();
+  if (!p.values.json) io.stderr.write(`resumed deal ${result.fileId}: ${result.resumed.piecesSkipped} pieces were already on the peers and not sent again\n`);
+  printResult(io, result, p.values.json);
+  return 0;
+}
+
+/** What `dhost upload` prints for one file: the layout and deal on stderr, the handle last on stdout (or one JSON object). */
+function printResult(io: CommandIo, result: UploadResult, json: boolean | undefined): void {
+  if (json) {
     io.stdout.write(`${JSON.stringify(result, (_key, value) => (typeof value === 'bigint' ? value.toString() : value))}\n`);
   } else {
     io.stderr.write(`redundancy ${formatRedundancy(result.redundancy)}${result.redundancyReason ? ` (${result.redundancyReason})` : ''}\n`);
@@ -125,7 +196,6 @@ export async function uploadCommand(io: CommandIo, args: string[]): Promise<numb
     }
     io.stdout.write(`${result.handle}\n`);
   }
-  return 0;
 }
 
 type UserContext = Awaited<ReturnType<typeof userContext>>;

@@ -8,7 +8,7 @@ import { type PrivateKeyAccount, privateKeyToAccount } from 'viem/accounts';
 import { listDeals } from '../../client/deal/list-deals';
 import { readChainHolders } from '../../client/deal/read-holders';
 import { download } from '../../client/download';
-import { SlotNotFilledError } from '../../client/errors';
+import { ChainUnavailableError, SlotNotFilledError } from '../../client/errors';
 import { bytesSource } from '../../client/file-source';
 import { masterFromPrivateKey } from '../../client/keys';
 import { chainPeerSource, staticPeerSource } from '../../client/peer-source';
@@ -321,6 +321,45 @@ describe('uploading with a deal', () => {
       expect(peerOf(moved.operator).slots.get(moved.slotId)?.size).to.equal(result.chunkCount + 1);
       expect(result.deal?.filled.find((f) => f.column === moved.column)?.peer).to.equal(moved.operator);
       expect(peerOf(moved.operator).roots.get(moved.slotId)).to.equal(result.deal?.slotRoots[moved.column]);
+    });
+  });
+
+  describe("when the chain's endpoint fails to answer while assignments are signed", () => {
+    /** The test chain's client, whose `getBlock` throws for the first `failures` calls (all calls when Infinity). */
+    const flakyDeps = (failures: number) => {
+      let calls = 0;
+      const publicClient = new Proxy(chain.publicClient, {
+        get(target, key, receiver) {
+          if (key !== 'getBlock') return Reflect.get(target, key, receiver);
+          return async (...args: Parameters<typeof target.getBlock>) => {
+            calls += 1;
+            if (calls <= failures) throw new Error('HTTP request timed out (simulated)');
+            return target.getBlock(...args);
+          };
+        },
+      });
+      const given = deps();
+      return { deps: { ...given, marketplace: { ...(given.marketplace as NonNullable<UploadDeps['marketplace']>), publicClient } }, calls: () => calls };
+    };
+
+    it('asks again, and no peer is blamed: the upload completes with no column moved', async () => {
+      const flaky = flakyDeps(2);
+      const bytes = randomBytes(2 * CHUNK + 3);
+      const result = await upload(flaky.deps, { source: bytesSource(bytes), name: 'flaky', chunkSize: CHUNK, pollIntervalMs: 50 });
+      expect(flaky.calls()).to.be.greaterThan(2);
+      expect(result.moves).to.deep.equal([]);
+      expect(result.deal?.filled).to.have.length(result.columns.length);
+    });
+
+    it('fails with ChainUnavailableError, not NoSparePeerError, when the chain never answers, and moves no column', async () => {
+      const flaky = flakyDeps(Number.POSITIVE_INFINITY);
+      const err = await upload(flaky.deps, { source: bytesSource(randomBytes(CHUNK)), name: 'down', chunkSize: CHUNK, pollIntervalMs: 50 }).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(err).to.be.instanceOf(ChainUnavailableError);
+      expect((err as ChainUnavailableError).code).to.equal('CHAIN_UNAVAILABLE');
+      expect((err as ChainUnavailableError).details.attempts).to.equal(4);
     });
   });
 
