@@ -16,6 +16,8 @@ export interface DeployParameters {
   epochLength?: number;
   /** Per-slot, per-epoch challenge probability in parts per million. */
   challengeProbabilityPpm?: number;
+  /** Seconds after a peer's last heartbeat from which anyone may free its slots (`freeLapsedSlot`). */
+  lapseFreeSeconds?: number;
 }
 
 /**
@@ -49,6 +51,7 @@ export async function runDeploy(params: {
     ...(p.unbondingDelay !== undefined ? { DHOST_UNBONDING_DELAY: String(p.unbondingDelay) } : {}),
     ...(p.epochLength !== undefined ? { DHOST_EPOCH_LENGTH: String(p.epochLength) } : {}),
     ...(p.challengeProbabilityPpm !== undefined ? { DHOST_CHALLENGE_PPM: String(p.challengeProbabilityPpm) } : {}),
+    ...(p.lapseFreeSeconds !== undefined ? { DHOST_LAPSE_FREE_SECONDS: String(p.lapseFreeSeconds) } : {}),
   };
   const hardhatCli = require.resolve('hardhat/internal/cli/cli', { paths: [params.root] });
   const output: string[] = [];

@@ -27,13 +27,25 @@ export async function spawnNode(params: {
   logFile: string;
   capacity: string;
   env: NodeJS.ProcessEnv;
+  /** More `dhost node` flags, e.g. `['--endpoint', url]` to announce another URL than the one it listens on. */
+  extraArgs?: string[];
   timeoutMs?: number;
 }): Promise<NodeProcess> {
   fs.mkdirSync(params.dataDir, { recursive: true });
   const log = fs.openSync(params.logFile, 'a');
   const child = spawn(
     process.execPath,
-    [path.join(params.root, 'cli', 'bin', 'dhost.js'), 'node', '--port', String(params.port), '--data', params.dataDir, '--capacity', params.capacity],
+    [
+      path.join(params.root, 'cli', 'bin', 'dhost.js'),
+      'node',
+      '--port',
+      String(params.port),
+      '--data',
+      params.dataDir,
+      '--capacity',
+      params.capacity,
+      ...(params.extraArgs ?? []),
+    ],
     { cwd: params.root, env: { ...process.env, ...params.env }, stdio: ['ignore', 'pipe', log] },
   );
   fs.closeSync(log);

@@ -15,6 +15,8 @@ export async function startChain(params: {
   host: string;
   port: number;
   logFile: string;
+  /** More `hardhat` arguments, e.g. `['--config', file]` for a chain with other network settings. */
+  extraArgs?: string[];
   signal?: AbortSignal;
 }): Promise<{ rpcUrl: string; child: ChildProcess }> {
   const rpcUrl = `http://${params.host}:${params.port}`;
@@ -25,7 +27,7 @@ export async function startChain(params: {
   if (alreadyThere) throw new SetupError(`something already answers JSON-RPC at ${rpcUrl}: stop it (another devnet?) before starting the devnet`);
   const hardhatCli = require.resolve('hardhat/internal/cli/cli', { paths: [params.root] });
   const log = fs.openSync(params.logFile, 'a');
-  const child = spawn(process.execPath, [hardhatCli, 'node', '--hostname', params.host, '--port', String(params.port)], {
+  const child = spawn(process.execPath, [hardhatCli, ...(params.extraArgs ?? []), 'node', '--hostname', params.host, '--port', String(params.port)], {
     cwd: params.root,
     stdio: ['ignore', log, log],
   });
