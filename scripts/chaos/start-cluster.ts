@@ -40,6 +40,9 @@ export interface Cluster {
   stop(): Promise<void>;
 }
 
+/** Each operator stakes 8,000 of its 10,000 tokens (room for several hundred slots' collateral). */
+const OPERATOR_STAKE_TOKENS = '8000';
+
 const exited = (child: ChildProcess) =>
   child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise<void>((resolve) => child.once('exit', () => resolve()));
 
@@ -145,7 +148,10 @@ export async function startCluster(
         dataDir: peer.dataDir,
         logFile: peer.logFile,
         capacity: '64GiB',
-        extraArgs: ['--endpoint', peer.endpoint],
+        // Each slot locks collateral out of the stake: 200 files × 6 columns over twelve peers (plus
+        // repairs) need far more than the registry's minimum stake, which would run out (fills
+        // revert with InsufficientUnlockedStake) after about 100 slots per peer.
+        extraArgs: ['--endpoint', peer.endpoint, '--stake', OPERATOR_STAKE_TOKENS],
         env: { DHOST_PRIVATE_KEY: peer.key, DHOST_RPC_URL: chain.rpcUrl, DHOST_DEPLOYMENT: deploymentFile },
       });
     const bases: Omit<ClusterPeer, 'process'>[] = [];
