@@ -106,31 +106,33 @@ export async function uploadCommand(io: CommandIo, args: string[]): Promise<numb
   }
   const bar = progressBar({ stream: io.stderr, label: 'upload' });
   // Journaled: a crash (kill -9, power loss) leaves what `dhost upload --resume` needs; recorded in the keystore on success.
-  const result = await uploadWithJournal(
-    {
-      account: ctx.account,
-      chainId: ctx.connection.chainId,
-      master: ctx.master,
-      peers: ctx.peers,
-      marketplace: ctx.marketplace,
-      home: ctx.keystore.home,
-      keystore: ctx.keystore,
-    },
-    {
-      path: file,
-      name: path.basename(file),
-      replicas,
-      redundancy,
-      epochs,
-      chunkSize: values['chunk-size'] ? parseSize(values['chunk-size']) : undefined,
-      signal: io.signal,
-      publicEndpointsOnly: publicEndpointsOnly(ctx.connection.chainId, io.env),
-      onProgress: bar.update,
-    },
-  );
+  const result = await uploadWithJournal(journaledUploadDeps(ctx), {
+    path: file,
+    name: path.basename(file),
+    replicas,
+    redundancy,
+    epochs,
+    chunkSize: values['chunk-size'] ? parseSize(values['chunk-size']) : undefined,
+    signal: io.signal,
+    publicEndpointsOnly: publicEndpointsOnly(ctx.connection.chainId, io.env),
+    onProgress: bar.update,
+  });
   bar.done();
   printResult(io, result, values.json);
   return 0;
+}
+
+/** What a journaled upload and its resume both need from the user's context. */
+function journaledUploadDeps(ctx: Awaited<ReturnType<typeof userContext>>) {
+  return {
+    account: ctx.account,
+    chainId: ctx.connection.chainId,
+    master: ctx.master,
+    peers: ctx.peers,
+    marketplace: ctx.marketplace,
+    home: ctx.keystore.home,
+    keystore: ctx.keystore,
+  };
 }
 
 /**
@@ -166,18 +168,12 @@ async function resumeCommand(
     journal = match[0].file;
   }
   const bar = progressBar({ stream: io.stderr, label: 'resume' });
-  const result = await resumeUpload(
-    {
-      account: ctx.account,
-      chainId: ctx.connection.chainId,
-      master: ctx.master,
-      peers: ctx.peers,
-      marketplace: ctx.marketplace,
-      home: ctx.keystore.home,
-      keystore: ctx.keystore,
-    },
-    { journal, signal: io.signal, publicEndpointsOnly: publicEndpointsOnly(ctx.connection.chainId, io.env), onProgress: bar.update },
-  );
+  const result = await resumeUpload(journaledUploadDeps(ctx), {
+    journal,
+    signal: io.signal,
+    publicEndpointsOnly: publicEndpointsOnly(ctx.connection.chainId, io.env),
+    onProgress: bar.update,
+  });
   bar.done();
   if (!p.values.json) io.stderr.write(`resumed deal ${result.fileId}: ${result.resumed.piecesSkipped} pieces were already on the peers and not sent again\n`);
   printResult(io, result, p.values.json);

@@ -50,21 +50,8 @@ export interface SlotView {
 
 type MarketReader = { publicClient: Pick<PublicClient<Transport, Chain | undefined>, 'readContract'> };
 
-/** A `Deal` struct as viem decodes it from the Marketplace ABI (`deal`, `dealRecordsOf`). */
-export interface RawDeal {
-  owner: Address;
-  slots: number;
-  bytesPerSlot: bigint;
-  durationEpochs: number;
-  pricePerSlotEpoch: bigint;
-  startEpoch: bigint;
-  endEpoch: bigint;
-  root: Hex;
-  segmentCount: bigint;
-  escrow: bigint;
-  repairFund: bigint;
-  cancelled: boolean;
-}
+/** A `Deal` struct as viem decodes it from the Marketplace ABI (`deal`, `dealRecordsOf`): a `DealView` without its id. */
+export type RawDeal = Omit<DealView, 'dealId'>;
 
 /**
  * A decoded `Deal` struct as a `DealView`; undefined when no deal has that id (its owner is the zero

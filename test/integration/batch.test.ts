@@ -97,7 +97,13 @@ describe('uploading files together as one batch: one deal, one set of columns', 
         const columns = redundancy.scheme === 'rs' ? 6 : 3;
         expect(result.files.map((f) => f.fileId)).to.not.include(result.dealId);
         expect(new Set(result.files.map((f) => f.fileId)).size).to.equal(sizes.length);
-        const opened = await marketplace.publicClient.getContractEvents({ address: marketplace.market, abi: marketAbi, eventName: 'DealOpened', fromBlock });
+        const opened = await marketplace.publicClient.getContractEvents({
+          address: marketplace.market,
+          abi: marketAbi,
+          eventName: 'DealOpened',
+          args: { owner: account.address },
+          fromBlock,
+        });
         expect(opened.map((e) => e.args.id)).to.deep.equal([result.dealId]);
         expect(await events('DealRootCommitted', result.dealId, fromBlock)).to.have.length(1);
         expect(await events('SlotFilled', result.dealId, fromBlock)).to.have.length(columns);
