@@ -22,6 +22,7 @@ import { shardRoutes } from './routes/shards';
 import { sharePageRoutes } from './routes/share-page';
 import { slotCommitRoutes } from './routes/slot-commit';
 import { statusRoutes } from './routes/status';
+import { createRecoverAddress } from './signature/recover-address';
 import { createKeyedLock } from './store/keyed-lock';
 import type { MarketState } from './store/market-state';
 import type { NonceStore } from './store/nonce-store';
@@ -122,6 +123,8 @@ export function createNodeApp(deps: NodeAppDeps): Hono<NodeEnv> {
     uploadCap({ maxConcurrent: hardening.maxConcurrentUploads, retryAfterSeconds: hardening.uploadRetryAfterSeconds }),
   );
   const signerLimit = rateLimit({ budget: hardening.signerRateLimit, key: (c) => c.get('signer'), now, what: 'signer', maxKeys: hardening.rateLimitMaxKeys });
+  // One recoverer per app: libsecp256k1 for the signature of every signed write (a shard PUT each).
+  const { recoverAddress } = createRecoverAddress();
   app.route('/', healthRoutes());
   const startedAt = deps.startedAt ?? now();
   app.route('/', statusRoutes({ index: deps.index, identity: deps.identity, limits: deps.limits, now, startedAt, signer: deps.signer }));
@@ -142,6 +145,7 @@ export function createNodeApp(deps: NodeAppDeps): Hono<NodeEnv> {
       maxSkewSeconds: nodeDefaults.maxSignatureSkewSeconds,
       now,
       afterSignature: signerLimit,
+      recoverAddress,
     }),
   );
   app.route(
@@ -156,6 +160,7 @@ export function createNodeApp(deps: NodeAppDeps): Hono<NodeEnv> {
       now,
       onRecorded: deps.onCommitRecorded,
       afterSignature: signerLimit,
+      recoverAddress,
     }),
   );
   app.route(

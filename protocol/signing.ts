@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { type Address, getAddress, type Hex, isHex, type LocalAccount, recoverMessageAddress } from 'viem';
+import { type Address, getAddress, type Hex, hashMessage, isHex, type LocalAccount, recoverMessageAddress } from 'viem';
 import { SignatureError } from './errors';
 
 /** Version tag on the first line of every canonical request. */
@@ -119,15 +119,22 @@ export function parseSignedHeaders(header: (name: string) => string | undefined 
 }
 
 /**
+ * Recovers the address that signed a 32-byte hash (65-byte r ‖ s ‖ v signature); throws on a
+ * signature that recovers to no point. A node may bring a faster one than viem's (see
+ * `node/signature/recover-address.ts`).
+ */
+export type RecoverAddress = (params: { hash: Hex; signature: Hex }) => Promise<Address>;
+
+/**
  * Recovers the signer of a request, checks that it is the claimed address, and checks freshness. Replay (nonce memory) is the caller's
  * job, because only the caller can remember nonces across restarts.
- * Throws `SignatureError` (`BAD_SIGNATURE`, `STALE_SIGNATURE`).
+ * Throws `SignatureError` (`BAD_SIGNATURE`, `STALE_SIGNATURE`). `recoverAddress` defaults to viem's.
  *
  * @example
  * const signer = await verifyRequest({ now: () => Date.now() }, { signed, method: 'PUT', pathAndQuery, node, chainId, maxSkewSeconds: 300 });
  */
 export async function verifyRequest(
-  deps: { now: () => number },
+  deps: { now: () => number; recoverAddress?: RecoverAddress },
   params: { signed: SignedHeaders; method: string; pathAndQuery: string; node: Address; chainId: number; maxSkewSeconds: number },
 ): Promise<Address> {
   const { signed } = params;
@@ -148,7 +155,10 @@ export async function verifyRequest(
   });
   let signer: Address;
   try {
-    signer = getAddress(await recoverMessageAddress({ message, signature: signed.signature }));
+    const recovered = deps.recoverAddress
+      ? await deps.recoverAddress({ hash: hashMessage(message), signature: signed.signature })
+      : await recoverMessageAddress({ message, signature: signed.signature });
+    signer = getAddress(recovered);
   } catch (cause) {
     throw new SignatureError('BAD_SIGNATURE', 'signature does not recover to an address', { cause });
   }

@@ -1,6 +1,7 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S MALLOC_ARENA_MAX=2 node --max-semi-space-size=1
 // The `dhost` command. The TypeScript sources are compiled to dist/ by `npm install` (prepare)
-// and by `npm start`; run `npm run build` after changing them.
+// and by `npm start`; run `npm run build` after changing them. The shebang starts Node with the
+// memory settings of cli/runtime-tuning.ts (a small young generation, two malloc arenas).
 const path = require('node:path');
 const fs = require('node:fs');
 const entry = path.join(__dirname, '..', '..', 'dist', 'cli', 'main.js');

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import readline from 'node:readline';
 import { SetupError } from '../errors';
+import { RUNTIME_ENV, RUNTIME_NODE_FLAGS } from '../runtime-tuning';
 
 /** A peer node process started by the devnet. */
 export interface NodeProcess {
@@ -36,6 +37,7 @@ export async function spawnNode(params: {
   const child = spawn(
     process.execPath,
     [
+      ...RUNTIME_NODE_FLAGS,
       path.join(params.root, 'cli', 'bin', 'dhost.js'),
       'node',
       '--port',
@@ -46,7 +48,7 @@ export async function spawnNode(params: {
       params.capacity,
       ...(params.extraArgs ?? []),
     ],
-    { cwd: params.root, env: { ...process.env, ...params.env }, stdio: ['ignore', 'pipe', log] },
+    { cwd: params.root, env: { ...process.env, ...RUNTIME_ENV, ...params.env }, stdio: ['ignore', 'pipe', log] },
   );
   fs.closeSync(log);
   const stdout = child.stdout;

@@ -109,7 +109,12 @@ export async function peerRequest(
     for (let attempt = 0; ; attempt++) {
       const headers = typeof params.headers === 'function' ? await params.headers(attempt) : params.headers;
       const res = await request({ url: `${base}${params.path}`, method: params.method, headers, body: params.body, signal });
-      const body = await readLimited(res, params.maxBytes, () => fail('BAD_RESPONSE', `answer is larger than ${params.maxBytes} bytes`, res.status));
+      const body = await readLimited(
+        res,
+        params.maxBytes,
+        () => fail('BAD_RESPONSE', `answer is larger than ${params.maxBytes} bytes`, res.status),
+        (message) => fail('BAD_RESPONSE', message, res.status),
+      );
       if (res.status >= 200 && res.status <= 299) return { status: res.status, headers: res.headers, body };
       if (res.status === 429 && busy && attempt < busy.retries) {
         const asked = retryAfterMs(res.headers['retry-after'], now());
@@ -139,21 +144,30 @@ export async function peerRequest(
   }
 }
 
-async function readLimited(res: HttpAnswer, maxBytes: number, tooLarge: () => Error): Promise<Uint8Array> {
+async function readLimited(res: HttpAnswer, maxBytes: number, tooLarge: () => Error, badLength: (message: string) => Error): Promise<Uint8Array> {
   const declared = Number(res.headers['content-length'] ?? Number.NaN);
   if (declared > maxBytes) {
     res.cancel();
     throw tooLarge();
   }
+  // With a declared length (a shard always has one) the body goes straight into one buffer of
+  // that size: no list of socket reads kept alive, no second copy by a concat.
+  const into = Number.isSafeInteger(declared) && declared > 0 ? Buffer.allocUnsafe(declared) : undefined;
   const parts: Uint8Array[] = [];
   let total = 0;
   for await (const value of res.body) {
-    total += value.length;
-    if (total > maxBytes) {
+    if (total + value.length > maxBytes || (into && total + value.length > into.length)) {
       res.cancel();
-      throw tooLarge();
+      if (total + value.length > maxBytes) throw tooLarge();
+      throw badLength(`answer is longer than its content-length of ${declared} bytes`);
     }
-    parts.push(value);
+    if (into) into.set(value, total);
+    else parts.push(value);
+    total += value.length;
+  }
+  if (into) {
+    if (total !== into.length) throw badLength(`answer has ${total} bytes but its content-length says ${declared}`);
+    return into;
   }
   if (parts.length === 0) return new Uint8Array(0);
   return parts.length === 1 ? parts[0] : Buffer.concat(parts, total);

@@ -1,7 +1,7 @@
 import type { MiddlewareHandler } from 'hono';
 import type { Address } from 'viem';
 import { SignatureError } from '../../protocol/errors';
-import { parseSignedHeaders, verifyRequest } from '../../protocol/signing';
+import { parseSignedHeaders, type RecoverAddress, verifyRequest } from '../../protocol/signing';
 import type { NodeEnv } from '../env';
 import type { NonceStore } from '../store/nonce-store';
 
@@ -21,12 +21,14 @@ export function signedWrite(options: {
   nonces: Pick<NonceStore, 'remember'>;
   now: () => number;
   maxSkewSeconds: number;
+  /** Signature recovery (default viem's; the node passes libsecp256k1's, `createRecoverAddress`). */
+  recoverAddress?: RecoverAddress;
 }): MiddlewareHandler<NodeEnv> {
   return async function signedWriteMiddleware(c, next) {
     const signed = parseSignedHeaders((name) => c.req.header(name));
     const url = new URL(c.req.url);
     const signer = await verifyRequest(
-      { now: options.now },
+      { now: options.now, recoverAddress: options.recoverAddress },
       {
         signed,
         method: c.req.method.toUpperCase(),

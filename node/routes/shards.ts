@@ -5,6 +5,7 @@ import type { Address } from 'viem';
 import type { z } from 'zod';
 import { parseShardIndex } from '../../protocol/column';
 import { parseSlotId } from '../../protocol/ids';
+import type { RecoverAddress } from '../../protocol/signing';
 import type { shardStoredSchema } from '../../protocol/wire';
 import type { NodeEnv } from '../env';
 import { NotFoundError } from '../errors';
@@ -31,6 +32,8 @@ export interface ShardRoutesDeps {
   identity: { address: Address; chainId: number };
   limits: { capacityBytes: number; maxShardBytes: number };
   maxSkewSeconds: number;
+  /** Signature recovery for signed writes (default viem's). */
+  recoverAddress?: RecoverAddress;
   now: () => number;
   /** Runs after the signature is verified, before the deal is read (the per-signer rate limit). */
   afterSignature?: MiddlewareHandler<NodeEnv>;
@@ -57,7 +60,7 @@ export function shardRoutes(deps: ShardRoutesDeps): Hono<NodeEnv> {
   app.put(
     SHARD_PATH,
     requestLimits({ maxBodyBytes: deps.limits.maxShardBytes }),
-    signedWrite({ identity: deps.identity, nonces: deps.nonces, now: deps.now, maxSkewSeconds: deps.maxSkewSeconds }),
+    signedWrite({ identity: deps.identity, nonces: deps.nonces, now: deps.now, maxSkewSeconds: deps.maxSkewSeconds, recoverAddress: deps.recoverAddress }),
     deps.afterSignature ?? passThrough,
     dealWrite({ deals: deps.deals, identity: deps.identity, market: deps.market, now: deps.now }),
     async (c) => {

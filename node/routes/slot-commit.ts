@@ -5,6 +5,7 @@ import type { z } from 'zod';
 import { InvalidInputError } from '../../protocol/errors';
 import { parseColumn, parseFileId, parseSlotId, slotIdOf } from '../../protocol/ids';
 import { createKeccakHasher, depthOf, type Keccak, rootFromProof, slotRootLeaf } from '../../protocol/merkle';
+import type { RecoverAddress } from '../../protocol/signing';
 import { type SlotCommit, type slotCommitRecordedSchema, slotCommitSchema } from '../../protocol/wire';
 import type { NodeEnv } from '../env';
 import {
@@ -36,6 +37,8 @@ export interface SlotCommitRoutesDeps {
   nonces: Pick<NonceStore, 'remember'>;
   identity: { address: Address; chainId: number };
   maxSkewSeconds: number;
+  /** Signature recovery for signed writes (default viem's). */
+  recoverAddress?: RecoverAddress;
   now: () => number;
   /** Called after a new slot was recorded (the node starts its fill round at once). */
   onRecorded?: () => void;
@@ -68,7 +71,7 @@ export function slotCommitRoutes(deps: SlotCommitRoutesDeps): Hono<NodeEnv> {
   app.put(
     '/slots/:slotId/commit',
     requestLimits({ maxBodyBytes: MAX_COMMIT_BODY_BYTES }),
-    signedWrite({ identity: deps.identity, nonces: deps.nonces, now: deps.now, maxSkewSeconds: deps.maxSkewSeconds }),
+    signedWrite({ identity: deps.identity, nonces: deps.nonces, now: deps.now, maxSkewSeconds: deps.maxSkewSeconds, recoverAddress: deps.recoverAddress }),
     deps.afterSignature ?? ((_c, next) => next()),
     async (c) => {
       const slotId = parseSlotId(c.req.param('slotId'));

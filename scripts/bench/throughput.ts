@@ -11,7 +11,9 @@
  *   BENCH_CONCURRENT_SCHEME (default `rs:4+2`): aggregate MB/s, each node's peak RSS, the clients' peak RSS.
  *
  * Node peaks are sampled (VmRSS every 100 ms) per scenario. BENCH_NODES (default 6), BENCH_OUT
- * (default `latest.json`, in bench/results).
+ * (default `latest.json`, in bench/results). BENCH_WORKER_ARGS: Node flags for the client processes,
+ * space-separated (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`, which NODE_OPTIONS refuses).
+ * BENCH_KEEP=1 keeps the work folder (node logs and data) instead of removing it.
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { randomFillSync } from 'node:crypto';
@@ -24,6 +26,7 @@ import { fundAccounts } from '../../cli/devnet/fund';
 import { type NodeProcess, spawnNode } from '../../cli/devnet/spawn-node';
 import { startChain } from '../../cli/devnet/start-chain';
 import { runDeploy } from '../../cli/run-deploy';
+import { RUNTIME_ENV, RUNTIME_NODE_FLAGS } from '../../cli/runtime-tuning';
 import { connectChain } from '../../protocol/chain/connect';
 import { packageRoot } from '../../protocol/package-root';
 import { peakRssMB } from './peak-rss';
@@ -48,8 +51,10 @@ function writeRandomFile(file: string, bytes: number): void {
 
 function runWorker(root: string, task: Record<string, unknown>): Promise<Record<string, number> & Record<string, unknown>> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(root, 'dist', 'scripts', 'bench', 'worker.js')], {
-      env: { ...process.env, BENCH_WORKER: JSON.stringify(task) },
+    const nodeArgs = (process.env.BENCH_WORKER_ARGS ?? '').split(' ').filter(Boolean);
+    // A client runs as the `dhost` command does (its shebang's flags and environment).
+    const child = spawn(process.execPath, [...RUNTIME_NODE_FLAGS, ...nodeArgs, path.join(root, 'dist', 'scripts', 'bench', 'worker.js')], {
+      env: { ...process.env, ...RUNTIME_ENV, BENCH_WORKER: JSON.stringify(task) },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     let out = '';
@@ -173,6 +178,10 @@ async function main(): Promise<void> {
           downloadMBps: mbps(fileBytes, Number(p.downloadSeconds)),
           baselineUploadMBps: mbps(fileBytes, Number(baselines[i].uploadSeconds)),
           baselineDownloadMBps: mbps(fileBytes, Number(baselines[i].downloadSeconds)),
+          uploadSeconds: Number(p.uploadSeconds),
+          // When each upload phase began, in seconds from the start (placement and the deal come before `upload`).
+          uploadPhases: p.phases,
+          uploadStartedAt: p.startedAt,
         })),
         clientPeakRssMB: Math.max(...pipelines.map((p) => Number(p.peakRssMB))),
         clientIdleRssMB: pick(pipelines, 'idleRssMB'),
@@ -199,7 +208,7 @@ async function main(): Promise<void> {
       note: NOTE,
     });
     // The one-file results are kept even if the concurrent scenario fails.
-    fs.writeFileSync(path.join(outDir, name), `${JSON.stringify(resultOf(undefined), null, 2)}\n`);
+    fs.writeFileSync(path.resolve(outDir, name), `${JSON.stringify(resultOf(undefined), null, 2)}\n`);
     let concurrent: Record<string, unknown> | undefined;
     if (concurrentClients > 0) {
       // Each client its own account (its own deals and transaction nonces), funded with ETH and tokens.
@@ -248,14 +257,15 @@ async function main(): Promise<void> {
       };
     }
     const result = resultOf(concurrent);
-    fs.writeFileSync(path.join(outDir, name), `${JSON.stringify(result, null, 2)}\n`);
+    fs.writeFileSync(path.resolve(outDir, name), `${JSON.stringify(result, null, 2)}\n`);
     process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
     if (!intact) throw new Error('the downloaded file differs from the uploaded one');
   } finally {
     for (const c of children) c.child.kill('SIGTERM');
     chainChild?.kill('SIGTERM');
     await new Promise((r) => setTimeout(r, 500));
-    fs.rmSync(work, { recursive: true, force: true });
+    if (process.env.BENCH_KEEP) process.stderr.write(`bench: kept ${work} (node logs, data)\n`);
+    else fs.rmSync(work, { recursive: true, force: true });
   }
 }
 

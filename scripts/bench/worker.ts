@@ -103,6 +103,9 @@ async function run(task: WorkerTask): Promise<Record<string, unknown>> {
   const startedAt = Date.now();
   const upMem = memorySampler();
   let streamedAt: number | undefined;
+  // When each upload phase began (seconds from the start): where the time after streaming goes.
+  const phases: { phase: string; atSeconds: number }[] = [];
+  let lastPhase: string | undefined;
   const t0 = performance.now();
   // Concurrent clients on an overloaded machine: a placement that found too few peers answering
   // /status in time (nothing opened yet) is tried again, twice at most, and counted.
@@ -117,6 +120,10 @@ async function run(task: WorkerTask): Promise<Record<string, unknown>> {
         redundancy: parseRedundancy(task.redundancy),
         onProgress: (p) => {
           if (p.phase === 'upload' && p.bytes === p.totalBytes && streamedAt === undefined) streamedAt = performance.now();
+          if (p.phase !== lastPhase) {
+            lastPhase = p.phase;
+            phases.push({ phase: p.phase, atSeconds: Math.round(performance.now() - t0) / 1000 });
+          }
         },
       },
     );
@@ -140,6 +147,7 @@ async function run(task: WorkerTask): Promise<Record<string, unknown>> {
       startedAt,
       endedAt: Date.now(),
       placementRetries,
+      phases,
       peakRssMB: peakRssMB('self'),
       idleRssMB: Math.round(idle / 1e5) / 10,
       uploadMemory,
@@ -161,6 +169,8 @@ async function run(task: WorkerTask): Promise<Record<string, unknown>> {
     uploadSeconds: (t1 - t0) / 1000,
     // From the first byte to the last byte handed to the peers, before the manifest, the root commit and the fills.
     streamSeconds: ((streamedAt ?? t1) - t0) / 1000,
+    phases,
+    startedAt,
     downloadSeconds: (t2 - t1) / 1000,
     bytes,
     peakRssMB: peakRssMB('self'),

@@ -8,6 +8,7 @@ import type { HardhatRuntimeEnvironment } from 'hardhat/types';
 import type { Hex } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
 import { fundAccounts } from '../../cli/devnet/fund';
+import { RUNTIME_ENV, RUNTIME_NODE_FLAGS } from '../../cli/runtime-tuning';
 import { connectChain } from '../../protocol/chain/connect';
 import type { Deployment } from '../../protocol/chain/deployment';
 import { type DhostParameters, deployDhost } from '../hardhat/deploy-dhost';
@@ -149,8 +150,20 @@ export async function startProcessNetwork(
     const log = fs.openSync(p.logFile, 'a');
     const child = spawn(
       process.execPath,
-      [path.join(root, 'cli', 'bin', 'dhost.js'), 'node', '--port', String(p.port), '--data', p.dataDir, '--capacity', '1GiB', '--endpoint', p.endpoint],
-      { cwd: root, env: { ...env, DHOST_PRIVATE_KEY: p.key }, stdio: ['ignore', 'pipe', log] },
+      [
+        ...RUNTIME_NODE_FLAGS,
+        path.join(root, 'cli', 'bin', 'dhost.js'),
+        'node',
+        '--port',
+        String(p.port),
+        '--data',
+        p.dataDir,
+        '--capacity',
+        '1GiB',
+        '--endpoint',
+        p.endpoint,
+      ],
+      { cwd: root, env: { ...env, ...RUNTIME_ENV, DHOST_PRIVATE_KEY: p.key }, stdio: ['ignore', 'pipe', log] },
     );
     fs.closeSync(log);
     p.child = child;

@@ -196,3 +196,59 @@ describe('transport/request: waiting out 429', () => {
     });
   });
 });
+
+describe('transport/request: reading an answer body', () => {
+  /** A requester that answers 200 with `chunks` as the body and `contentLength` as its header. */
+  const answering = (chunks: Uint8Array[], contentLength?: number) => {
+    let cancelled = false;
+    const request = async () => ({
+      status: 200,
+      statusText: 'OK',
+      headers: contentLength === undefined ? {} : { 'content-length': String(contentLength) },
+      body: (async function* () {
+        yield* chunks;
+      })(),
+      cancel: () => {
+        cancelled = true;
+      },
+    });
+    return { request, cancelled: () => cancelled };
+  };
+  const read = (request: ReturnType<typeof answering>['request'], maxBytes = 2 << 20) =>
+    peerRequest({ request }, { endpoint: 'http://127.0.0.1:1', method: 'GET', path: '/x', timeoutMs: 10_000, maxBytes });
+  const pieces = Array.from({ length: 20 }, (_, i) => new Uint8Array(65_536).fill(i));
+  const whole = Buffer.concat(pieces);
+
+  it('puts a body with a content-length together byte for byte from many socket reads', async () => {
+    const { body } = await read(answering(pieces, whole.length).request);
+    expect(Buffer.from(body).equals(whole)).to.equal(true);
+  });
+
+  it('puts a body without a content-length together too', async () => {
+    const { body } = await read(answering(pieces).request);
+    expect(Buffer.from(body).equals(whole)).to.equal(true);
+  });
+
+  it('refuses a body longer than its content-length, and stops reading it', async () => {
+    const answer = answering(pieces, whole.length - 1);
+    const err = await rejection(read(answer.request));
+    expect(err).to.be.instanceOf(PeerRequestError);
+    expect((err as PeerRequestError).details).to.include({ peerCode: 'BAD_RESPONSE' });
+    expect((err as Error).message).to.match(/longer than its content-length/);
+    expect(answer.cancelled()).to.equal(true);
+  });
+
+  it('refuses a body shorter than its content-length', async () => {
+    const err = await rejection(read(answering(pieces, whole.length + 1).request));
+    expect((err as PeerRequestError).details).to.include({ peerCode: 'BAD_RESPONSE' });
+    expect((err as Error).message).to.match(/has 1310720 bytes but its content-length says 1310721/);
+  });
+
+  it('refuses a body larger than maxBytes, declared or not', async () => {
+    for (const declared of [whole.length, undefined]) {
+      const answer = answering(pieces, declared);
+      const err = await rejection(read(answer.request, whole.length - 1));
+      expect((err as Error).message).to.match(/larger than 1310719 bytes/);
+    }
+  });
+});
