@@ -44,33 +44,58 @@ export function chunkAssociatedData(params: { fileId: FileId; index: number; isL
   return ad;
 }
 
+const ENCRYPT_STEP_BYTES = 64 * 1024;
+
 /**
- * Encrypts one (zero-padded) chunk with AES-256-GCM into a shard: ciphertext ‖ 16-byte tag.
+ * Encrypts one (zero-padded) chunk with AES-256-GCM into a shard: ciphertext ‖ 16-byte tag. With
+ * `into` (exactly plaintext + 16 bytes, e.g. a slice of a reused row buffer) the shard is written
+ * there and `into` is returned; otherwise a new buffer is.
  *
  * @example
  * const shard = encryptChunk({ key: chunkKey, fileId, index: 0, isLast: false, plaintext });
  */
-export function encryptChunk(params: { key: Uint8Array; fileId: FileId; index: number; isLast: boolean; plaintext: Uint8Array }): Uint8Array {
+export function encryptChunk(params: {
+  key: Uint8Array;
+  fileId: FileId;
+  index: number;
+  isLast: boolean;
+  plaintext: Uint8Array;
+  into?: Uint8Array;
+}): Uint8Array {
   if (params.key.length !== KEY_BYTES) throw new InvalidInputError(`chunk key must be ${KEY_BYTES} bytes`);
+  if (params.into && params.into.length !== params.plaintext.length + TAG_BYTES) {
+    throw new InvalidInputError(`the output of a chunk's encryption must have ${params.plaintext.length + TAG_BYTES} bytes`, {
+      details: { into: params.into.length },
+    });
+  }
   const cipher = createCipheriv('aes-256-gcm', params.key, chunkNonce(params.index), { authTagLength: TAG_BYTES });
   cipher.setAAD(chunkAssociatedData(params));
-  const out = Buffer.allocUnsafe(params.plaintext.length + TAG_BYTES);
-  const body = cipher.update(params.plaintext);
-  body.copy(out, 0);
-  const final = cipher.final();
-  final.copy(out, body.length);
-  cipher.getAuthTag().copy(out, body.length + final.length);
-  return out;
+  const out = params.into
+    ? Buffer.from(params.into.buffer, params.into.byteOffset, params.into.length)
+    : Buffer.allocUnsafe(params.plaintext.length + TAG_BYTES);
+  // In 64 KiB steps: each step's output is a small, short-lived buffer (malloc reuses its memory
+  // at once) instead of one more chunk-sized allocation per chunk.
+  let written = 0;
+  for (let at = 0; at < params.plaintext.length; at += ENCRYPT_STEP_BYTES) {
+    written += cipher.update(params.plaintext.subarray(at, at + ENCRYPT_STEP_BYTES)).copy(out, written);
+  }
+  written += cipher.final().copy(out, written);
+  cipher.getAuthTag().copy(out, written);
+  return params.into ?? out;
 }
 
 /**
  * Decrypts a shard made by `encryptChunk`. Throws `DecryptionError` when the tag does not check
  * out: altered bytes, another key (column or file), another index, file id or last flag.
  *
+ * With `inPlace` the plaintext is written over the shard's own ciphertext and returned as a view
+ * of it (no second chunk-sized buffer): for a caller that owns the shard and needs it no more.
+ * The shard's bytes are overwritten even when the tag then fails.
+ *
  * @example
  * const plaintext = decryptChunk({ key: chunkKey, fileId, index: 0, isLast: false, shard });
  */
-export function decryptChunk(params: { key: Uint8Array; fileId: FileId; index: number; isLast: boolean; shard: Uint8Array }): Uint8Array {
+export function decryptChunk(params: { key: Uint8Array; fileId: FileId; index: number; isLast: boolean; shard: Uint8Array; inPlace?: boolean }): Uint8Array {
   const { shard } = params;
   if (shard.length < TAG_BYTES)
     throw new DecryptionError(`shard ${params.index} is shorter than its tag`, { details: { index: params.index, length: shard.length } });
@@ -78,9 +103,20 @@ export function decryptChunk(params: { key: Uint8Array; fileId: FileId; index: n
     const decipher = createDecipheriv('aes-256-gcm', params.key, chunkNonce(params.index), { authTagLength: TAG_BYTES });
     decipher.setAAD(chunkAssociatedData(params));
     decipher.setAuthTag(shard.subarray(shard.length - TAG_BYTES));
-    const body = decipher.update(shard.subarray(0, shard.length - TAG_BYTES));
-    const final = decipher.final();
-    return final.length === 0 ? body : Buffer.concat([body, final]);
+    const ciphertext = shard.subarray(0, shard.length - TAG_BYTES);
+    if (!params.inPlace) {
+      const body = decipher.update(ciphertext);
+      const final = decipher.final();
+      return final.length === 0 ? body : Buffer.concat([body, final]);
+    }
+    // Step by step, each step's plaintext over the ciphertext it came from (already read).
+    const out = Buffer.from(ciphertext.buffer, ciphertext.byteOffset, ciphertext.length);
+    let written = 0;
+    for (let at = 0; at < ciphertext.length; at += ENCRYPT_STEP_BYTES) {
+      written += decipher.update(ciphertext.subarray(at, at + ENCRYPT_STEP_BYTES)).copy(out, written);
+    }
+    written += decipher.final().copy(out, written);
+    return out.subarray(0, written);
   } catch (cause) {
     throw new DecryptionError(`chunk ${params.index} failed its authentication tag (wrong key, wrong place or altered bytes)`, {
       details: { index: params.index, isLast: params.isLast },

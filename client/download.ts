@@ -221,7 +221,7 @@ export async function* download(given: DownloadDeps, params: DownloadParams): As
             if (shard.length !== shardBytes || got !== expected) {
               throw new IntegrityError(`shard ${index} of column ${column} does not match the manifest`, { details: { index, column, expected, got } });
             }
-            const plaintext = decryptChunk({ key, fileId, index, isLast, shard });
+            const plaintext = decryptChunk({ key, fileId, index, isLast, shard, inPlace: true });
             if (holder.operator) deps.experience?.recordSuccess(holder.operator);
             return isLast ? plaintext.subarray(0, manifest.lastChunkLength) : plaintext;
           } catch (err) {
@@ -445,7 +445,7 @@ async function* erasurePieces(
       const index = stripe * k + j;
       if (index >= manifest.chunkCount) break;
       const isLast = index === manifest.chunkCount - 1;
-      const plaintext = decryptChunk({ key, fileId, index, isLast, shard: data[j] });
+      const plaintext = decryptChunk({ key, fileId, index, isLast, shard: data[j], inPlace: true });
       pieces.push(isLast ? plaintext.subarray(0, manifest.lastChunkLength) : plaintext);
     }
     return pieces;

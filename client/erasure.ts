@@ -19,6 +19,12 @@ export interface ErasureCodec {
    */
   encode(data: readonly Uint8Array[]): Promise<Uint8Array[]>;
   /**
+   * Encodes a whole stripe in place: `stripe` holds k data shards of `shardBytes` each, one after
+   * the other, then room for the m parity shards, which are written there. No copy, no allocation
+   * (the upload reuses its stripe buffers).
+   */
+  encodeStripe(stripe: Uint8Array, shardBytes: number): Promise<void>;
+  /**
    * Rebuilds the `wanted` shards (indices 0..k+m−1; data first, then parity) from the present ones
    * (`undefined` = lost). Returns them in the order of `wanted` (a wanted shard that is present is
    * returned as is). Fewer than k present → `NotEnoughShardsError`.
@@ -93,6 +99,17 @@ export function createCodec(params: { dataShards: number; parityShards: number }
         if (owned) scratchBusy = false;
       }
       return Array.from({ length: m }, (_, i) => parity.subarray(i * size, (i + 1) * size));
+    },
+    async encodeStripe(stripe, shardBytes) {
+      if (!Number.isInteger(shardBytes) || shardBytes <= 0 || shardBytes % SHARD_ALIGNMENT !== 0 || stripe.length !== shardBytes * (k + m)) {
+        throw new InvalidInputError(`a stripe is ${k + m} shards of one length, a multiple of ${SHARD_ALIGNMENT}`, {
+          details: { stripeBytes: stripe.length, shardBytes },
+        });
+      }
+      const whole = Buffer.from(stripe.buffer, stripe.byteOffset, stripe.length);
+      let targets = 0;
+      for (let i = k; i < k + m; i++) targets |= 1 << i;
+      await run(context, (1 << k) - 1, targets, whole.subarray(0, shardBytes * k), whole.subarray(shardBytes * k));
     },
     async reconstruct(shards, wanted) {
       if (shards.length !== k + m)

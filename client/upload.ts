@@ -28,6 +28,7 @@ import { placeWithRedundancy } from './place-with-redundancy';
 import { type PlacedPeer, placeColumns } from './placement';
 import type { OnProgress } from './progress';
 import { checkRedundancy, columnCountOf, type Redundancy } from './redundancy';
+import { rowBuffers } from './row-buffers';
 import type { HttpRequester } from './transport/http-requester';
 import { putShard } from './transport/put-shard';
 import { putSlotCommit } from './transport/put-slot-commit';
@@ -138,7 +139,10 @@ export interface UploadParams {
   epochs?: number;
   /** Seconds each assigned peer has to fill its slot (from its assignment). Default 600. */
   fillTimeoutSeconds?: number;
-  /** How often the slots are read while waiting for fills, milliseconds. Default 1000. */
+  /**
+   * How often the slots are read while waiting for fills, at most, milliseconds. Default 1000. The
+   * first reads come sooner (250 ms, then doubling up to this), as most fills land within seconds.
+   */
   pollIntervalMs?: number;
   signal?: AbortSignal;
   onProgress?: OnProgress;
@@ -158,6 +162,8 @@ export const DEFAULT_FILL_TIMEOUT_SECONDS = 600;
  */
 export const MAX_BATCH_FILES = 10_000;
 /** Reads of the chain's head (to date an assignment) before the upload gives up with `ChainUnavailableError`. */
+/** The first wait between fill polls; it doubles up to `pollIntervalMs`. */
+const FIRST_FILL_POLL_MS = 250;
 const CHAIN_READ_ATTEMPTS = 4;
 
 interface ColumnState {
@@ -201,6 +207,8 @@ interface ShardRow {
   shards: (Uint8Array | undefined)[];
   /** Plaintext file bytes this row carries. */
   plainBytes: number;
+  /** The pooled buffer the shards are slices of: given back (`rows.give`) once every PUT of the row has answered. */
+  buffer: Buffer;
 }
 
 function sha256(bytes: Uint8Array): Buffer {
@@ -531,6 +539,26 @@ export async function uploadFiles(deps: UploadDeps, params: UploadFilesParams): 
   });
   const rs = redundancy.scheme === 'rs' ? redundancy : undefined;
   const codec = rs ? createCodec(rs) : undefined;
+  // Rows in use at once: up to `concurrency` PUTs per column, the row being read, and one a moved column's backfill reads.
+  const rows = rowBuffers({ rowBytes: columnCount * shardBytes, keep: concurrency + 3 });
+  /**
+   * Counts the users of a row's buffer (the loop sending it, then each PUT of it) and gives the
+   * buffer back to `rows` when the last one is done.
+   */
+  const rowRelease = (row: ShardRow) => {
+    let users = 1;
+    const done = () => {
+      users -= 1;
+      if (users === 0) rows.give(row.buffer);
+    };
+    return {
+      use: () => {
+        users += 1;
+        return done;
+      },
+      done,
+    };
+  };
 
   const quote = marketplace ? quoteDeal({ peers: placement.chosen, bytesPerSlot, durationEpochs: epochs }) : undefined;
   await params.checkpoints?.planned?.({
@@ -666,7 +694,15 @@ export async function uploadFiles(deps: UploadDeps, params: UploadFilesParams): 
     }
   };
 
-  const send = (col: ColumnState, index: number | typeof MANIFEST_INDEX, body: Uint8Array, onStored?: () => void, contentSha256?: string) => {
+  /** Sends one piece to the column's peer; `onStored` when stored by the same peer, `onSettled` when the PUT answered either way (its body is free again). */
+  const send = (
+    col: ColumnState,
+    index: number | typeof MANIFEST_INDEX,
+    body: Uint8Array,
+    onStored?: () => void,
+    contentSha256?: string,
+    onSettled?: () => void,
+  ) => {
     const gen = col.gen;
     const peer = col.peer;
     col.inFlight += 1;
@@ -701,6 +737,7 @@ export async function uploadFiles(deps: UploadDeps, params: UploadFilesParams): 
       )
       .finally(() => {
         pending.delete(task);
+        onSettled?.();
         if (gen === col.gen) {
           col.inFlight -= 1;
           wake(col, false);
@@ -786,21 +823,26 @@ export async function uploadFiles(deps: UploadDeps, params: UploadFilesParams): 
     // First pass: every row (chunk or stripe), every column; each shard also feeds its column's tree, in order.
     let bytes = 0;
     for await (const row of rowsOf({ verify: false, upTo: shardCount, wanted: () => true })) {
-      checkRunning();
-      // The journal vouches for a chunk's plaintext before any of its ciphertext leaves.
-      await params.checkpoints?.hashes?.(plainHashes, hashedChunks);
-      for (const col of columns) {
-        const shard = row.shards[col.column] as Uint8Array;
-        const hash = sha256(shard);
-        col.hashes.set(hash, row.index * SHA256_BYTES);
-        col.tree.write(shard);
-        if (heldByFirstPeer(col, row.index, hash.toString('hex'))) {
+      const release = rowRelease(row);
+      try {
+        checkRunning();
+        // The journal vouches for a chunk's plaintext before any of its ciphertext leaves.
+        await params.checkpoints?.hashes?.(plainHashes, hashedChunks);
+        for (const col of columns) {
+          const shard = row.shards[col.column] as Uint8Array;
+          const hash = sha256(shard);
+          col.hashes.set(hash, row.index * SHA256_BYTES);
+          col.tree.write(shard);
+          if (heldByFirstPeer(col, row.index, hash.toString('hex'))) {
+            col.mainEnqueued = row.index + 1;
+            continue;
+          }
+          await acquire(col);
+          send(col, row.index, shard, undefined, hash.toString('hex'), release.use());
           col.mainEnqueued = row.index + 1;
-          continue;
         }
-        await acquire(col);
-        send(col, row.index, shard, undefined, hash.toString('hex'));
-        col.mainEnqueued = row.index + 1;
+      } finally {
+        release.done();
       }
       bytes += row.plainBytes;
       params.onProgress?.({ phase: 'upload', bytes, totalBytes: size });
@@ -941,7 +983,7 @@ export async function uploadFiles(deps: UploadDeps, params: UploadFilesParams): 
   async function waitForFills(): Promise<{ column: number; peer: Address }[]> {
     const market = marketplace as UploadMarketplaceDeps;
     const filled = new Map<number, Address>();
-    for (;;) {
+    for (let poll = 0; ; poll++) {
       checkRunning();
       const open = columns.filter((c) => !filled.has(c.column));
       const slots = await Promise.all(open.map((c) => readSlot(market, { market: market.market, slotId: slotIdOf(dealId, c.column) })));
@@ -971,7 +1013,7 @@ export async function uploadFiles(deps: UploadDeps, params: UploadFilesParams): 
         await announce();
         continue;
       }
-      await sleep(pollIntervalMs, signal);
+      await sleep(Math.min(pollIntervalMs, FIRST_FILL_POLL_MS * 2 ** Math.min(poll, 8)), signal);
     }
     return columns.map((c) => ({ column: c.column, peer: filled.get(c.column) as Address }));
   }
@@ -997,6 +1039,9 @@ export async function uploadFiles(deps: UploadDeps, params: UploadFilesParams): 
       const columnKeys = rs ? [] : Array.from({ length: columnCount }, (_, column) => deriveChunkKey({ fileKey, fileId, column }));
       let data: Uint8Array[] = [];
       let plainBytes = 0;
+      // The row being filled: k data shards then m parity shards (RS), or one shard per column (replication).
+      let stripe: Buffer | undefined;
+      const slice = (buffer: Buffer, i: number) => buffer.subarray(i * shardBytes, (i + 1) * shardBytes);
       for await (const chunk of chunkStream(f.source.open(), { size: f.size, chunkSize, signal })) {
         const index = f.firstShard + Math.floor(chunk.index / k);
         if (index >= upTo) break;
@@ -1012,13 +1057,26 @@ export async function uploadFiles(deps: UploadDeps, params: UploadFilesParams): 
           });
         }
         if (!rs) {
+          const buffer = rows.take();
           const shards = columnKeys.map((key, column) =>
-            opts.wanted(column) ? encryptChunk({ key, fileId, index: chunk.index, isLast: chunk.isLast, plaintext: chunk.plaintext }) : undefined,
+            opts.wanted(column)
+              ? encryptChunk({ key, fileId, index: chunk.index, isLast: chunk.isLast, plaintext: chunk.plaintext, into: slice(buffer, column) })
+              : undefined,
           );
-          yield { index: f.firstShard + chunk.index, shards, plainBytes: chunk.length };
+          yield { index: f.firstShard + chunk.index, shards, plainBytes: chunk.length, buffer };
           continue;
         }
-        data.push(encryptChunk({ key: erasureKey as Uint8Array, fileId, index: chunk.index, isLast: chunk.isLast, plaintext: chunk.plaintext }));
+        stripe ??= rows.take();
+        data.push(
+          encryptChunk({
+            key: erasureKey as Uint8Array,
+            fileId,
+            index: chunk.index,
+            isLast: chunk.isLast,
+            plaintext: chunk.plaintext,
+            into: slice(stripe, data.length),
+          }),
+        );
         plainBytes += chunk.length;
         if (data.length < k && !chunk.isLast) continue;
         // Chunks past the end of the file in the last stripe are keyed noise: a zero chunk encrypted
@@ -1027,14 +1085,25 @@ export async function uploadFiles(deps: UploadDeps, params: UploadFilesParams): 
         const stripeStart = chunk.index + 1 - data.length;
         while (data.length < k) {
           const index = stripeStart + data.length;
-          data.push(encryptChunk({ key: erasureKey as Uint8Array, fileId, index, isLast: false, plaintext: new Uint8Array(chunkSize) }));
+          data.push(
+            encryptChunk({
+              key: erasureKey as Uint8Array,
+              fileId,
+              index,
+              isLast: false,
+              plaintext: new Uint8Array(chunkSize),
+              into: slice(stripe, data.length),
+            }),
+          );
         }
         const needParity = columns.some((c) => c.column >= k && opts.wanted(c.column));
-        const parity = needParity ? await (codec as NonNullable<typeof codec>).encode(data) : [];
+        if (needParity) await (codec as NonNullable<typeof codec>).encodeStripe(stripe, shardBytes);
         checkRunning();
-        const shards = Array.from({ length: columnCount }, (_, column) => (opts.wanted(column) ? (column < k ? data[column] : parity[column - k]) : undefined));
-        yield { index, shards, plainBytes };
+        const buffer = stripe;
+        const shards = Array.from({ length: columnCount }, (_, column) => (opts.wanted(column) ? slice(buffer, column) : undefined));
+        yield { index, shards, plainBytes, buffer };
         data = [];
+        stripe = undefined;
         plainBytes = 0;
       }
     }
@@ -1046,13 +1115,18 @@ export async function uploadFiles(deps: UploadDeps, params: UploadFilesParams): 
     const upTo = Math.max(...targets.map((t) => t.upTo));
     const wanted = (column: number) => targets.some((t) => t.col.column === column && t.col.gen === t.gen);
     for await (const row of rowsOf({ verify: true, upTo, wanted })) {
-      checkRunning();
-      for (const t of targets) {
-        const shard = row.shards[t.col.column];
-        if (t.col.gen !== t.gen || row.index >= t.upTo || !shard) continue;
-        await acquire(t.col);
-        if (t.col.gen !== t.gen) continue;
-        send(t.col, row.index, shard);
+      const release = rowRelease(row);
+      try {
+        checkRunning();
+        for (const t of targets) {
+          const shard = row.shards[t.col.column];
+          if (t.col.gen !== t.gen || row.index >= t.upTo || !shard) continue;
+          await acquire(t.col);
+          if (t.col.gen !== t.gen) continue;
+          send(t.col, row.index, shard, undefined, undefined, release.use());
+        }
+      } finally {
+        release.done();
       }
     }
     await drain();

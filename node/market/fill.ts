@@ -53,7 +53,13 @@ export async function fillCommittedSlots(
     const slot = deps.index.getSlot(row.slotId);
     if (!layout || !slot) continue; // not all of the column has arrived (yet)
     const builder = await SegmentTreeBuilder.create({ keptLevel: KEPT_LEVEL });
-    for await (const piece of readSlotBytes(deps, { slotId: row.slotId, layout })) builder.write(piece);
+    try {
+      for await (const piece of readSlotBytes(deps, { slotId: row.slotId, layout })) builder.write(piece);
+    } catch (error) {
+      // A file gone or cut short since it was indexed (the next start's recovery drops its row): tried again next round.
+      deps.log(`slot ${row.slotId}: cannot read its bytes to fill: ${error instanceof Error ? error.message : String(error)}; will retry`);
+      continue;
+    }
     const tree = builder.finish();
     const root = bytesToHex(tree.root);
     if (root !== row.slotRoot.toLowerCase() || tree.segmentCount !== row.segmentCount) {

@@ -32,17 +32,28 @@ export function slotLayout(deps: { index: Pick<SlotIndex, 'shardsOf'> }, p: { sl
   return { parts, bytes: offset };
 }
 
+/** Bytes read from disk at a time when a slot is streamed. */
+const READ_BYTES = 1 << 20;
+
 /**
- * Streams a slot's bytes in column order from its shard files (64 KiB reads).
+ * Streams a slot's bytes in column order from its shard files, read 1 MiB at a time into one
+ * reused buffer: each piece is a view that is valid until the next one is asked for (a tree
+ * builder copies what it needs at once). A file shorter than its index row throws `ESHORT`.
  *
  * @example
  * for await (const piece of readSlotBytes({ store }, { slotId, layout })) builder.write(piece);
  */
 export async function* readSlotBytes(deps: { store: Pick<SlotStore, 'shardPath'> }, p: { slotId: SlotId; layout: SlotLayout }): AsyncGenerator<Uint8Array> {
+  const buffer = Buffer.allocUnsafe(READ_BYTES);
   for (const part of p.layout.parts) {
     const handle = await fs.open(deps.store.shardPath(p.slotId, part.index), 'r');
     try {
-      for await (const chunk of handle.createReadStream({ highWaterMark: 1 << 16, autoClose: false })) yield chunk as Buffer;
+      for (let at = 0; at < part.size; ) {
+        const { bytesRead } = await handle.read(buffer, 0, Math.min(READ_BYTES, part.size - at), at);
+        if (bytesRead === 0) throw Object.assign(new Error(`shard ${String(part.index)} of ${p.slotId} is shorter than its index row`), { code: 'ESHORT' });
+        at += bytesRead;
+        yield buffer.subarray(0, bytesRead);
+      }
     } finally {
       await handle.close();
     }

@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import { chunkAssociatedData, chunkNonce, decryptChunk, encryptChunk, TAG_BYTES } from '../../client/cipher';
 import { DecryptionError } from '../../client/errors';
 import { deriveChunkKey } from '../../client/keys';
+import { InvalidInputError } from '../../protocol/errors';
 import { randomFileId } from '../../protocol/ids';
 
 function setup() {
@@ -26,6 +27,55 @@ describe('cipher', () => {
         }),
         { numRuns: 100 },
       );
+    });
+
+    it('writes the same shard into a given buffer (a slice of a reused row) as into a new one, and returns that buffer', () => {
+      fc.assert(
+        fc.property(fc.uint8Array({ minLength: 0, maxLength: 200_000 }), fc.integer({ min: 0, max: 2 ** 31 - 1 }), (plaintext, index) => {
+          const { fileId, key0 } = setup();
+          const fresh = encryptChunk({ key: key0, fileId, index, isLast: false, plaintext });
+          const row = Buffer.alloc(plaintext.length + TAG_BYTES + 64, 0xee);
+          const into = row.subarray(32, 32 + plaintext.length + TAG_BYTES);
+          const shard = encryptChunk({ key: key0, fileId, index, isLast: false, plaintext, into });
+          expect(shard).to.equal(into);
+          expect(Buffer.from(into).equals(Buffer.from(fresh))).to.equal(true);
+          // Nothing outside the slice is touched.
+          expect(row.subarray(0, 32).every((b) => b === 0xee) && row.subarray(row.length - 32).every((b) => b === 0xee)).to.equal(true);
+        }),
+        { numRuns: 40 },
+      );
+    });
+
+    it('refuses an output buffer of the wrong size with InvalidInputError, and writes nothing into it', () => {
+      const { fileId, key0 } = setup();
+      const into = Buffer.alloc(100 + TAG_BYTES - 1, 0xee);
+      expect(() => encryptChunk({ key: key0, fileId, index: 0, isLast: false, plaintext: new Uint8Array(100), into })).to.throw(
+        InvalidInputError,
+        /must have 116 bytes/,
+      );
+      expect(into.every((b) => b === 0xee)).to.equal(true);
+    });
+
+    it('decrypts in place: the plaintext is written over the shard’s ciphertext and returned as a view of it', () => {
+      fc.assert(
+        fc.property(fc.uint8Array({ minLength: 0, maxLength: 200_000 }), fc.integer({ min: 0, max: 2 ** 31 - 1 }), fc.boolean(), (plaintext, index, isLast) => {
+          const { fileId, key0 } = setup();
+          const shard = Buffer.from(encryptChunk({ key: key0, fileId, index, isLast, plaintext }));
+          const back = decryptChunk({ key: key0, fileId, index, isLast, shard, inPlace: true });
+          expect(Buffer.from(back).equals(Buffer.from(plaintext))).to.equal(true);
+          expect(back.buffer).to.equal(shard.buffer);
+          expect(back.byteOffset).to.equal(shard.byteOffset);
+          expect(shard.subarray(0, plaintext.length).equals(Buffer.from(plaintext))).to.equal(true);
+        }),
+        { numRuns: 40 },
+      );
+    });
+
+    it('refuses a tampered shard in place too, with DecryptionError', () => {
+      const { fileId, key0 } = setup();
+      const shard = Buffer.from(encryptChunk({ key: key0, fileId, index: 7, isLast: false, plaintext: new Uint8Array(100_000).fill(3) }));
+      shard[50_000] ^= 1;
+      expect(() => decryptChunk({ key: key0, fileId, index: 7, isLast: false, shard, inPlace: true })).to.throw(DecryptionError);
     });
 
     it('uses the chunk index as a 12-byte big-endian nonce and binds version, file id, index and last flag', () => {

@@ -105,4 +105,42 @@ describe('Reed-Solomon codec', () => {
     expect(() => createCodec({ dataShards: 0, parityShards: 2 })).to.throw(InvalidInputError);
     expect(() => createCodec({ dataShards: 4, parityShards: MAX_PARITY_SHARDS + 1 })).to.throw(InvalidInputError);
   });
+
+  describe('encodeStripe (a stripe encoded in place in one buffer)', () => {
+    it('writes the parity encode would give after the k data shards, and leaves the data as it was', async () => {
+      for (const [k, m, size] of [
+        [4, 2, 1048592],
+        [2, 2, 64],
+        [10, 6, 512],
+      ]) {
+        const codec = createCodec({ dataShards: k, parityShards: m });
+        const data = Array.from({ length: k }, () => randomBytes(size));
+        const expected = await codec.encode(data);
+        const stripe = Buffer.alloc((k + m) * size, 0xee);
+        data.forEach((d, i) => {
+          stripe.set(d, i * size);
+        });
+        await codec.encodeStripe(stripe, size);
+        data.forEach((d, i) => {
+          expect(stripe.subarray(i * size, (i + 1) * size).equals(d)).to.equal(true);
+        });
+        expected.forEach((p, i) => {
+          expect(stripe.subarray((k + i) * size, (k + i + 1) * size).equals(Buffer.from(p)), `parity ${i} of RS(${k},${m})`).to.equal(true);
+        });
+      }
+    });
+
+    it('refuses a stripe that is not k + m shards of one aligned size, and writes nothing', async () => {
+      const codec = createCodec({ dataShards: 4, parityShards: 2 });
+      for (const [bytes, size] of [
+        [6 * 64 - 8, 64],
+        [6 * 60, 60],
+        [0, 0],
+      ]) {
+        const stripe = Buffer.alloc(bytes, 0xee);
+        await expect(codec.encodeStripe(stripe, size)).to.be.rejectedWith(InvalidInputError);
+        expect(stripe.every((b) => b === 0xee)).to.equal(true);
+      }
+    });
+  });
 });
