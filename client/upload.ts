@@ -161,9 +161,9 @@ export const DEFAULT_FILL_TIMEOUT_SECONDS = 600;
  * few hundred bytes per small file), and the node lists a slot's shards in one answer.
  */
 export const MAX_BATCH_FILES = 10_000;
-/** Reads of the chain's head (to date an assignment) before the upload gives up with `ChainUnavailableError`. */
 /** The first wait between fill polls; it doubles up to `pollIntervalMs`. */
 const FIRST_FILL_POLL_MS = 250;
+/** Reads of the chain's head (to date an assignment) before the upload gives up with `ChainUnavailableError`. */
 const CHAIN_READ_ATTEMPTS = 4;
 
 interface ColumnState {
