@@ -61,7 +61,7 @@ describe('uploading files together as one batch: one deal, one set of columns', 
   /** Gas of every transaction that served these deals since `fromBlock`: the owner's (approve, open, commit) and the peers' fills. */
   const gasOf = async (dealIds: Hex[], fromBlock: bigint) => {
     const hashes = new Set<Hex>();
-    const to = await marketplace.publicClient.getBlockNumber();
+    const to = await marketplace.publicClient.getBlockNumber({ cacheTime: 0 });
     for (let n = fromBlock; n <= to; n++) {
       const block = await marketplace.publicClient.getBlock({ blockNumber: n, includeTransactions: true });
       for (const tx of block.transactions) if (tx.from.toLowerCase() === account.address.toLowerCase()) hashes.add(tx.hash);
@@ -85,7 +85,7 @@ describe('uploading files together as one batch: one deal, one set of columns', 
 
       before(async () => {
         contents = sizes.map((n) => randomBytes(n));
-        fromBlock = (await marketplace.publicClient.getBlockNumber()) + 1n;
+        fromBlock = (await marketplace.publicClient.getBlockNumber({ cacheTime: 0 })) + 1n;
         result = await uploadBatch(deps(), {
           files: contents.map((bytes, i) => ({ source: bytesSource(bytes), name: `file-${i}.bin`, mediaType: 'application/octet-stream' })),
           redundancy,
@@ -179,7 +179,7 @@ describe('uploading files together as one batch: one deal, one set of columns', 
     const redundancy: Redundancy = { scheme: 'rs', dataShards: 4, parityShards: 2 };
     const count = 100;
     const singleCount = 10;
-    let from = (await marketplace.publicClient.getBlockNumber()) + 1n;
+    let from = (await marketplace.publicClient.getBlockNumber({ cacheTime: 0 })) + 1n;
     const batch = await uploadBatch(deps(), {
       files: Array.from({ length: count }, (_, i) => ({ source: bytesSource(randomBytes(1)), name: `one-${i}` })),
       redundancy,
@@ -188,7 +188,7 @@ describe('uploading files together as one batch: one deal, one set of columns', 
     const batchGas = await gasOf([batch.dealId], from);
     for (const f of batch.files.slice(0, 3)) expect(await get(f.handle)).to.have.length(1);
 
-    from = (await marketplace.publicClient.getBlockNumber()) + 1n;
+    from = (await marketplace.publicClient.getBlockNumber({ cacheTime: 0 })) + 1n;
     const singles: Hex[] = [];
     for (let i = 0; i < singleCount; i++) {
       const r = await upload(deps(), { source: bytesSource(randomBytes(1)), name: `single-${i}`, redundancy, chunkSize: CHUNK, pollIntervalMs: 200 });
