@@ -16,6 +16,7 @@ import { decryptManifest, ERASURE_MANIFEST_VERSION, type ErasureManifest, type M
 import type { PeerExperienceLog } from './peer-experience';
 import type { PeerSource } from './peer-source';
 import type { OnProgress } from './progress';
+import { rowBuffers } from './row-buffers';
 import { type ParsedLink, parseLink } from './share-link';
 import { getHoldings } from './transport/get-holdings';
 import { getShard } from './transport/get-shard';
@@ -170,6 +171,9 @@ export async function* download(given: DownloadDeps, params: DownloadParams): As
     const order = Array.from({ length: replicas }, (_, c) => c).sort((a, b) => fastest(a) - fastest(b));
     const hashes = order.map((c) => ({ column: c, hashes: shardHashesOf(manifest, c), key: deriveChunkKey({ fileKey, fileId, column: c }) }));
     const shardBytes = manifest.chunkSize + TAG_BYTES;
+    // Shards are received into reused buffers (they wait on the network long enough to outlive a
+    // young collection); each plaintext is a fresh buffer the caller may keep.
+    const shardBuffers = rowBuffers({ rowBytes: shardBytes, keep: window + 1 });
     const expectedHash = (column: number, index: number) => {
       const entry = hashes.find((h) => h.column === column)!;
       return Buffer.from(entry.hashes.subarray(index * SHA256_BYTES, (index + 1) * SHA256_BYTES)).toString('hex');
@@ -203,6 +207,7 @@ export async function* download(given: DownloadDeps, params: DownloadParams): As
             reasons.push(`${holder.endpoint}: lists another hash for shard ${index}`);
             continue;
           }
+          const buffer = shardBuffers.take();
           try {
             const shard = await getShard(
               { request: deps.request, access: deps.access },
@@ -215,19 +220,23 @@ export async function* download(given: DownloadDeps, params: DownloadParams): As
                 maxBytes: shardBytes,
                 timeoutMs: params.timeoutMs,
                 signal,
+                into: buffer,
               },
             );
             const got = createHash('sha256').update(shard).digest('hex');
             if (shard.length !== shardBytes || got !== expected) {
               throw new IntegrityError(`shard ${index} of column ${column} does not match the manifest`, { details: { index, column, expected, got } });
             }
-            const plaintext = decryptChunk({ key, fileId, index, isLast, shard, inPlace: true });
+            const plaintext = decryptChunk({ key, fileId, index, isLast, shard });
             if (holder.operator) deps.experience?.recordSuccess(holder.operator);
             return isLast ? plaintext.subarray(0, manifest.lastChunkLength) : plaintext;
           } catch (err) {
             signal.throwIfAborted();
             if (holder.operator) deps.experience?.recordFailure(holder.operator);
             reasons.push(`${holder.endpoint}: ${message(err)}`);
+          } finally {
+            // The plaintext is a buffer of its own: the shard's buffer serves the next request.
+            shardBuffers.give(buffer);
           }
         }
         failures.push({ column, reasons });
@@ -316,7 +325,13 @@ async function* erasurePieces(
   // Data columns first (no decode when they all answer), each group fastest first.
   const order = [...Array.from({ length: k }, (_, c) => c).sort(byRtt), ...Array.from({ length: m }, (_, i) => k + i).sort(byRtt)];
 
-  /** One column's shard of a stripe, from its holders in turn, checked against the manifest. */
+  const ahead = Math.max(2, Math.ceil(params.window / k));
+  // Shards are received into reused buffers: they wait on the network and for their stripe long
+  // enough to outlive a young collection, and would otherwise pile up as old garbage. Each
+  // plaintext is a buffer of its own, decrypted just before it is handed on (the caller may keep it).
+  const shardBuffers = rowBuffers({ rowBytes: manifest.shardSize, keep: (ahead + 1) * (k + 1) });
+
+  /** One column's shard of a stripe, from its holders in turn, checked against the manifest (in a buffer of `shardBuffers`). */
   const fetchColumnShard = async (column: number, stripe: number, abort: AbortSignal, reasons: string[]): Promise<Uint8Array> => {
     const expected = expectedHash(column, stripe);
     const columnHolders = holders.get(column) ?? [];
@@ -327,6 +342,7 @@ async function* erasurePieces(
         reasons.push(`${holder.endpoint}: ${listed === undefined ? 'does not list' : 'lists another hash for'} shard ${stripe}`);
         continue;
       }
+      const buffer = shardBuffers.take();
       try {
         const shard = await getShard(
           { request: deps.request, access: deps.access },
@@ -339,6 +355,7 @@ async function* erasurePieces(
             maxBytes: manifest.shardSize,
             timeoutMs: params.timeoutMs,
             signal: abort,
+            into: buffer,
           },
         );
         const got = createHash('sha256').update(shard).digest('hex');
@@ -348,6 +365,7 @@ async function* erasurePieces(
         if (holder.operator) deps.experience?.recordSuccess(holder.operator);
         return shard;
       } catch (err) {
+        shardBuffers.give(buffer);
         abort.throwIfAborted();
         if (holder.operator) deps.experience?.recordFailure(holder.operator);
         reasons.push(`${holder.endpoint}: ${message(err)}`);
@@ -404,7 +422,10 @@ async function* erasurePieces(
             (shard) => {
               const took = performance.now() - started;
               meanShardMs = meanShardMs === undefined ? took : meanShardMs + (took - meanShardMs) * HEDGE_WEIGHT;
-              if (settled) return;
+              if (settled) {
+                shardBuffers.give(shard);
+                return;
+              }
               running.delete(column);
               got[column] = shard;
               ok += 1;
@@ -425,8 +446,12 @@ async function* erasurePieces(
       launch();
     });
 
-  const fetchStripe = async (stripe: number): Promise<Uint8Array[]> => {
+  /** A stripe's k data shards (fetched or rebuilt, checked) and a function giving the fetched ones' buffers back. */
+  const fetchStripe = async (stripe: number): Promise<{ data: Uint8Array[]; release: () => void }> => {
     const shards = await fetchShards(stripe);
+    const release = () => {
+      for (const s of shards) if (s) shardBuffers.give(s);
+    };
     const missing = Array.from({ length: k }, (_, j) => j).filter((j) => shards[j] === undefined);
     const data =
       missing.length === 0
@@ -440,15 +465,7 @@ async function* erasurePieces(
       if (got !== expectedHash(j, stripe))
         throw new IntegrityError(`rebuilt shard ${stripe} of column ${j} does not match the manifest`, { details: { stripe, column: j } });
     }
-    const pieces: Uint8Array[] = [];
-    for (let j = 0; j < k; j++) {
-      const index = stripe * k + j;
-      if (index >= manifest.chunkCount) break;
-      const isLast = index === manifest.chunkCount - 1;
-      const plaintext = decryptChunk({ key, fileId, index, isLast, shard: data[j], inPlace: true });
-      pieces.push(isLast ? plaintext.subarray(0, manifest.lastChunkLength) : plaintext);
-    }
-    return pieces;
+    return { data, release };
   };
 
   /** Stripes from `from` on for which fewer than k columns have a holder listing the manifest's hash. */
@@ -462,8 +479,7 @@ async function* erasurePieces(
     return out;
   };
 
-  const ahead = Math.max(2, Math.ceil(params.window / k));
-  const inflight = new Map<number, Promise<Uint8Array[]>>();
+  const inflight = new Map<number, Promise<{ data: Uint8Array[]; release: () => void }>>();
   let next = 0;
   let bytes = 0;
   for (let s = 0; s < manifest.stripeCount; s++) {
@@ -473,11 +489,11 @@ async function* erasurePieces(
       inflight.set(next, task);
       next += 1;
     }
-    const task = inflight.get(s) as Promise<Uint8Array[]>;
+    const task = inflight.get(s) as Promise<{ data: Uint8Array[]; release: () => void }>;
     inflight.delete(s);
-    let pieces: Uint8Array[];
+    let stripe: { data: Uint8Array[]; release: () => void };
     try {
-      pieces = await task;
+      stripe = await task;
     } catch (err) {
       if (!(err instanceof StripesLostError)) throw err;
       const lost = new Set([s]);
@@ -493,10 +509,19 @@ async function* erasurePieces(
       for (const j of unlisted(next)) lost.add(j);
       throw new StripesLostError({ lost: [...lost].sort((a, b) => a - b), columns: err.columns });
     }
-    for (const piece of pieces) {
-      bytes += piece.length;
-      params.onProgress?.({ phase: 'download', bytes, totalBytes: manifest.size });
-      yield piece;
+    try {
+      for (let j = 0; j < k; j++) {
+        const index = s * k + j;
+        if (index >= manifest.chunkCount) break;
+        const isLast = index === manifest.chunkCount - 1;
+        const plaintext = decryptChunk({ key, fileId, index, isLast, shard: stripe.data[j] });
+        const piece = isLast ? plaintext.subarray(0, manifest.lastChunkLength) : plaintext;
+        bytes += piece.length;
+        params.onProgress?.({ phase: 'download', bytes, totalBytes: manifest.size });
+        yield piece;
+      }
+    } finally {
+      stripe.release();
     }
   }
   if (bytes !== manifest.size) throw new IntegrityError(`emitted ${bytes} bytes of a ${manifest.size}-byte file`);

@@ -1,5 +1,5 @@
 /**
- * Reusable buffers for the rows an upload makes (a stripe's k + m shards, or a chunk's copies
+ * Reusable buffers for the rows an upload makes (and the shards a download receives) (a stripe's k + m shards, or a chunk's copies
  * under replication), so that a long upload does not allocate a new megabyte per shard. Shards
  * live until their PUTs answer — long enough for the garbage collector to move them to its old
  * generation, where dead ones wait for a full collection (tens of megabytes of them at a time).
@@ -8,8 +8,11 @@
 export interface RowBuffers {
   /** A buffer of `rowBytes`: a kept one when there is one, else a new one. */
   take(): Buffer;
-  /** Gives back a buffer nothing reads any more; kept while fewer than `keep` are waiting. */
-  give(buffer: Buffer): void;
+  /**
+   * Gives back a buffer nothing reads any more; kept while fewer than `keep` are waiting. Anything
+   * that is not a whole buffer of `rowBytes` (a view into a larger one) is ignored.
+   */
+  give(buffer: Uint8Array): void;
   /** Buffers made so far (kept or in use). */
   readonly made: number;
 }
@@ -33,8 +36,9 @@ export function rowBuffers(params: { rowBytes: number; keep: number }): RowBuffe
       return Buffer.allocUnsafeSlow(params.rowBytes);
     },
     give(buffer) {
-      if (buffer.length !== params.rowBytes || free.includes(buffer)) return;
-      if (free.length < params.keep) free.push(buffer);
+      const whole = Buffer.isBuffer(buffer) && buffer.byteOffset === 0 && buffer.length === params.rowBytes && buffer.buffer.byteLength === params.rowBytes;
+      if (!whole || free.includes(buffer as Buffer)) return;
+      if (free.length < params.keep) free.push(buffer as Buffer);
     },
     get made() {
       return made;

@@ -27,6 +27,8 @@ export async function getShard(
     maxBytes?: number;
     timeoutMs?: number;
     signal?: AbortSignal;
+    /** A buffer to read the shard into (see `peerRequest`); the result is then a view of it. */
+    into?: Uint8Array;
   },
 ): Promise<Uint8Array> {
   const slotId = slotIdOf(params.fileId, params.column);
@@ -39,6 +41,7 @@ export async function getShard(
     timeoutMs: params.timeoutMs ?? defaults.requestTimeoutMs,
     maxBytes: params.maxBytes ?? defaults.maxShardBytes,
     signal: params.signal,
+    into: params.into,
   });
   return res.body;
 }

@@ -86,6 +86,11 @@ export async function peerRequest(
     maxBytes: number;
     signal?: AbortSignal;
     busy?: Partial<BusyRetry> | false;
+    /**
+     * A buffer to read an answer into when its declared length fits (the body is then a view of
+     * it; a longer one gets a new buffer). It is the caller's again once the promise settles.
+     */
+    into?: Uint8Array;
   },
 ): Promise<PeerResponse> {
   const request = deps.request ?? nodeHttpRequester();
@@ -114,6 +119,7 @@ export async function peerRequest(
         params.maxBytes,
         () => fail('BAD_RESPONSE', `answer is larger than ${params.maxBytes} bytes`, res.status),
         (message) => fail('BAD_RESPONSE', message, res.status),
+        params.into,
       );
       if (res.status >= 200 && res.status <= 299) return { status: res.status, headers: res.headers, body };
       if (res.status === 429 && busy && attempt < busy.retries) {
@@ -144,15 +150,28 @@ export async function peerRequest(
   }
 }
 
-async function readLimited(res: HttpAnswer, maxBytes: number, tooLarge: () => Error, badLength: (message: string) => Error): Promise<Uint8Array> {
+async function readLimited(
+  res: HttpAnswer,
+  maxBytes: number,
+  tooLarge: () => Error,
+  badLength: (message: string) => Error,
+  given?: Uint8Array,
+): Promise<Uint8Array> {
   const declared = Number(res.headers['content-length'] ?? Number.NaN);
   if (declared > maxBytes) {
     res.cancel();
     throw tooLarge();
   }
   // With a declared length (a shard always has one) the body goes straight into one buffer of
-  // that size: no list of socket reads kept alive, no second copy by a concat.
-  const into = Number.isSafeInteger(declared) && declared > 0 ? Buffer.allocUnsafe(declared) : undefined;
+  // that size (the caller's when it fits): no list of socket reads kept alive, no second copy by a concat.
+  const into =
+    Number.isSafeInteger(declared) && declared > 0
+      ? given && declared <= given.length
+        ? declared === given.length
+          ? given
+          : given.subarray(0, declared)
+        : Buffer.allocUnsafe(declared)
+      : undefined;
   const parts: Uint8Array[] = [];
   let total = 0;
   for await (const value of res.body) {

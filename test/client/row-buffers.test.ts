@@ -33,4 +33,13 @@ describe('client/row-buffers: reused buffers for an upload’s rows', () => {
     expect(b).to.not.equal(a);
     expect(b.length).to.equal(16);
   });
+
+  it('ignores a view into a larger buffer even when its length is the row size (a rebuilt shard)', () => {
+    const rows = rowBuffers({ rowBytes: 16, keep: 4 });
+    const view = Buffer.alloc(64).subarray(16, 32);
+    rows.give(view);
+    rows.give(new Uint8Array(16));
+    expect(rows.take()).to.not.equal(view);
+    expect(rows.made).to.equal(1);
+  });
 });

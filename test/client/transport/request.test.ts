@@ -251,4 +251,22 @@ describe('transport/request: reading an answer body', () => {
       expect((err as Error).message).to.match(/larger than 1310719 bytes/);
     }
   });
+
+  it('reads a body into the caller’s buffer when its declared length is the buffer’s, and into a new one when it is longer', async () => {
+    const given = Buffer.alloc(whole.length);
+    const { body } = await peerRequest(
+      { request: answering(pieces, whole.length).request },
+      { endpoint: 'http://127.0.0.1:1', method: 'GET', path: '/x', timeoutMs: 10_000, maxBytes: 2 << 20, into: given },
+    );
+    expect(body).to.equal(given);
+    expect(given.equals(whole)).to.equal(true);
+    const small = Buffer.alloc(1024, 7);
+    const other = await peerRequest(
+      { request: answering(pieces, whole.length).request },
+      { endpoint: 'http://127.0.0.1:1', method: 'GET', path: '/x', timeoutMs: 10_000, maxBytes: 2 << 20, into: small },
+    );
+    expect(other.body).to.not.equal(small);
+    expect(Buffer.from(other.body).equals(whole)).to.equal(true);
+    expect(small.every((b) => b === 7)).to.equal(true);
+  });
 });
