@@ -1,19 +1,23 @@
-import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { open, stat } from 'node:fs/promises';
 import { InvalidInputError } from '../protocol/errors';
 
 /**
  * A file to upload: its size, and a way to read it from the start, as often as needed (a column
- * that moves to a spare peer is re-sent by reading the source again).
+ * that moves to a spare peer is re-sent by reading the source again). A piece `open()` yields may
+ * be a view of a buffer the source reuses: it stays valid until the iterator is advanced twice.
  */
 export interface FileSource {
   size: number;
   open(): AsyncIterable<Uint8Array>;
 }
 
+/** Bytes read from a file at a time. */
+const READ_BYTES = 1024 * 1024;
+
 /**
  * A file on disk as a re-openable source. The size is taken now; a file that grows or shrinks
- * later makes the upload fail with `FileChangedError`.
+ * later makes the upload fail with `FileChangedError`. Each reading pass reads 1 MiB at a time into
+ * two buffers it alternates between, so a long upload allocates no megabyte per read.
  *
  * @example
  * const source = await fileSource('./photo.jpg');
@@ -22,7 +26,23 @@ export interface FileSource {
 export async function fileSource(path: string): Promise<FileSource> {
   const info = await stat(path);
   if (!info.isFile()) throw new InvalidInputError(`${path} is not a regular file`, { details: { path } });
-  return { size: info.size, open: () => createReadStream(path, { highWaterMark: 1024 * 1024 }) };
+  return {
+    size: info.size,
+    async *open() {
+      const handle = await open(path, 'r');
+      try {
+        const buffers = [Buffer.allocUnsafeSlow(READ_BYTES), Buffer.allocUnsafeSlow(READ_BYTES)];
+        for (let turn = 0; ; turn++) {
+          const buffer = buffers[turn % 2];
+          const { bytesRead } = await handle.read(buffer, 0, READ_BYTES, null);
+          if (bytesRead === 0) return;
+          yield buffer.subarray(0, bytesRead);
+        }
+      } finally {
+        await handle.close();
+      }
+    },
+  };
 }
 
 /**
