@@ -10,8 +10,8 @@
  *   ever allocated (libuv's pool, OpenSSL, SQLite), which otherwise each retain freed memory.
  *
  * Measured with `npm run bench` (6 nodes, RS(4,2)): node peak RSS under 16 concurrent uploads of
- * 32 MiB fell from 150–167 MB to 115–126 MB at the same aggregate MB/s; the client's idle RSS from
- * 100 to 83 MB. `cli/bin/dhost.js` repeats these values in its shebang (a test checks they agree).
+ * 32 MiB fell from 150–167 MB to 115–126 MB at the same aggregate MB/s in the run that chose these
+ * values (later runs: 115–152 MB, one node once 166 MB); the client's idle RSS from 100 to 83 MB. `cli/bin/dhost.js` repeats these values in its shebang (a test checks they agree).
  *
  * @example
  * spawn(process.execPath, [...RUNTIME_NODE_FLAGS, 'cli/bin/dhost.js', 'node'], { env: { ...process.env, ...RUNTIME_ENV } });
