@@ -15,12 +15,12 @@ export interface JournaledUploadDeps extends UploadDeps {
 }
 
 /**
- * The keystore entry of a finished upload.
+ * The keystore entry of a finished upload, dated `uploadedAt` (default now).
  *
  * @example
  * await keystore.recordUpload(uploadEntryOf(result));
  */
-export function uploadEntryOf(result: UploadResult) {
+export function uploadEntryOf(result: UploadResult, uploadedAt: Date = new Date()) {
   return {
     fileId: result.fileId,
     name: result.name,
@@ -28,7 +28,7 @@ export function uploadEntryOf(result: UploadResult) {
     chunkCount: result.chunkCount,
     replicas: result.replicas,
     columns: result.columns,
-    uploadedAt: new Date().toISOString(),
+    uploadedAt: uploadedAt.toISOString(),
   };
 }
 

@@ -4,6 +4,7 @@ import { fileSource } from '../file-source';
 import type { Progress } from '../progress';
 import type { Redundancy } from '../redundancy';
 import { upload } from '../upload';
+import { uploadEntryOf } from '../upload-journaled';
 import type { DaemonDeps } from './daemon-deps';
 
 /** Where an upload stands: `upload` (bytes encrypted and sent), `manifest`, `fill` (slots filled on chain), then `done` or `failed`. */
@@ -87,15 +88,7 @@ export function createUploadJobs(deps: DaemonDeps, options: { keepFinishedMs?: n
           },
         },
       );
-      await deps.keystore.recordUpload({
-        fileId: result.fileId,
-        name: result.name,
-        size: result.size,
-        chunkCount: result.chunkCount,
-        replicas: result.replicas,
-        columns: result.columns,
-        uploadedAt: new Date(now()).toISOString(),
-      });
+      await deps.keystore.recordUpload(uploadEntryOf(result, new Date(now())));
       outcome = {
         phase: 'done',
         result: { fileId: result.fileId, dealId: result.deal?.dealId, escrow: result.deal?.escrow.toString(), redundancy: result.redundancy },

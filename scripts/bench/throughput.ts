@@ -100,15 +100,7 @@ async function main(): Promise<void> {
     const deployment = await runDeploy({ root, rpcUrl: chain.rpcUrl, privateKey: hardhatKey(0), deploymentFile, log: () => {} });
     const { publicClient, chain: viemChain } = await connectChain({ rpcUrl: chain.rpcUrl });
     const operatorKeys = Array.from({ length: nodeCount }, (_, i) => hardhatKey(i + 1));
-    await fundAccounts(
-      { publicClient, chain: viemChain },
-      {
-        funderKey: hardhatKey(0),
-        token: deployment.contracts.RewardToken,
-        recipients: operatorKeys.map((k) => privateKeyToAccount(k).address),
-        tokens: 10_000n * 10n ** 18n,
-      },
-    );
+    await fundAccounts({ publicClient, chain: viemChain }, { token: deployment.contracts.RewardToken, recipients: operatorKeys, tokens: 10_000n * 10n ** 18n });
     for (let i = 0; i < nodeCount; i++) {
       children.push(
         await spawnNode({
@@ -215,13 +207,7 @@ async function main(): Promise<void> {
       const keys = Array.from({ length: concurrentClients }, (_, i) => hardhatKey(100 + i));
       await fundAccounts(
         { publicClient, chain: viemChain },
-        {
-          funderKey: hardhatKey(0),
-          token: deployment.contracts.RewardToken,
-          recipients: keys.map((k) => privateKeyToAccount(k).address),
-          tokens: 100_000n * 10n ** 18n,
-          eth: '10',
-        },
+        { token: deployment.contracts.RewardToken, recipients: keys, tokens: 100_000n * 10n ** 18n, eth: '10' },
       );
       const files = keys.map((_, i) => {
         const f = path.join(work, `concurrent-${i}.bin`);

@@ -123,24 +123,8 @@ export async function startCluster(
     const { publicClient, chain: viemChain } = await connectChain({ rpcUrl: chain.rpcUrl });
     const operatorKeys = Array.from({ length: params.nodes }, (_, i) => hardhatKey(i + 1));
     const userKeys = Array.from({ length: params.users }, (_, i) => hardhatKey(params.nodes + 1 + i));
-    await fundAccounts(
-      { publicClient, chain: viemChain },
-      {
-        funderKey: hardhatKey(0),
-        token: deployment.contracts.RewardToken,
-        recipients: operatorKeys.map((k) => privateKeyToAccount(k).address),
-        tokens: 10_000n * 10n ** 18n,
-      },
-    );
-    await fundAccounts(
-      { publicClient, chain: viemChain },
-      {
-        funderKey: hardhatKey(0),
-        token: deployment.contracts.RewardToken,
-        recipients: userKeys.map((k) => privateKeyToAccount(k).address),
-        tokens: 1_000_000n * 10n ** 18n,
-      },
-    );
+    await fundAccounts({ publicClient, chain: viemChain }, { token: deployment.contracts.RewardToken, recipients: operatorKeys, tokens: 10_000n * 10n ** 18n });
+    await fundAccounts({ publicClient, chain: viemChain }, { token: deployment.contracts.RewardToken, recipients: userKeys, tokens: 1_000_000n * 10n ** 18n });
     const launch = (peer: Omit<ClusterPeer, 'process'>) =>
       spawnNode({
         root,

@@ -80,15 +80,7 @@ export async function startTestNetwork(
   const { publicClient, chain } = await connectChain({ rpcUrl: rpc.rpcUrl });
   const first = params.firstAccount ?? 1;
   const keys = Array.from({ length: params.peers }, (_, i) => hardhatKey(first + i));
-  await fundAccounts(
-    { publicClient, chain },
-    {
-      funderKey: hardhatKey(0),
-      token: deployment.contracts.RewardToken,
-      recipients: keys.map((k) => privateKeyToAccount(k).address),
-      tokens: 10_000n * 10n ** 18n,
-    },
-  );
+  await fundAccounts({ publicClient, chain }, { token: deployment.contracts.RewardToken, recipients: keys, tokens: 10_000n * 10n ** 18n });
   const peers: TestPeer[] = [];
   for (let i = 0; i < params.peers; i++) {
     const dataDir = path.join(work, `node-${i}`);

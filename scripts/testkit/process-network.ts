@@ -108,15 +108,7 @@ export async function startProcessNetwork(
   const { publicClient, chain } = await connectChain({ rpcUrl: rpc.rpcUrl });
   const first = params.firstAccount ?? 1;
   const keys = Array.from({ length: params.peers }, (_, i) => hardhatKey(first + i));
-  await fundAccounts(
-    { publicClient, chain },
-    {
-      funderKey: hardhatKey(0),
-      token: deployment.contracts.RewardToken,
-      recipients: keys.map((k) => privateKeyToAccount(k).address),
-      tokens: 10_000n * 10n ** 18n,
-    },
-  );
+  await fundAccounts({ publicClient, chain }, { token: deployment.contracts.RewardToken, recipients: keys, tokens: 10_000n * 10n ** 18n });
   const env: NodeJS.ProcessEnv = { ...process.env, DHOST_RPC_URL: rpc.rpcUrl, DHOST_DEPLOYMENT: deploymentFile };
   delete env.DHOST_PRIVATE_KEY;
   delete env.DHOST_HOME;
