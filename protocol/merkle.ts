@@ -1,5 +1,6 @@
 import { createKeccak } from 'hash-wasm';
 import { InvalidInputError } from './errors';
+import { loadNativeTree, type NativeTree } from './native-tree';
 
 /**
  * Segment Merkle trees (DESIGN.md, "Merkle trees"): a slot's bytes are cut in 512-byte segments
@@ -57,6 +58,10 @@ const HASH_BYTES = 32;
 const LEAF_HEADER_BYTES = 9;
 const LEAF_INPUT_BYTES = LEAF_HEADER_BYTES + SEGMENT_BYTES;
 const NODE_INPUT_BYTES = 1 + 2 * HASH_BYTES;
+/** The largest aligned subtree a builder hands to the native hasher at once: 2^11 segments (1 MiB). */
+const NATIVE_BLOCK_HEIGHT = 11;
+/** Smaller runs than 2^3 segments are hashed leaf by leaf (a native call costs more than it saves). */
+const NATIVE_MIN_HEIGHT = 3;
 
 /**
  * Number of segments of `bytes` bytes of slot data (at least one).
@@ -259,15 +264,21 @@ export class SegmentTreeBuilder {
   private constructor(
     private readonly keccak: Keccak,
     private readonly keptLevel: number,
+    private readonly native: NativeTree | undefined,
   ) {
     this.pads = padRoots(keccak);
     this.leafInput[0] = TAG.leaf;
     this.nodeInput[0] = TAG.node;
   }
 
-  /** Makes a builder with its own keccak instance. */
-  static async create(options: { keptLevel?: number } = {}): Promise<SegmentTreeBuilder> {
-    return new SegmentTreeBuilder(await createKeccakHasher(), options.keptLevel ?? 8);
+  /**
+   * Makes a builder with its own keccak instance. Aligned runs of whole segments go to the native
+   * hasher (`protocol/native-tree.ts`, several leaves per SIMD pass) when it is built; `native:
+   * false` hashes everything with the WASM keccak (the same tree, slower).
+   */
+  static async create(options: { keptLevel?: number; native?: NativeTree | false } = {}): Promise<SegmentTreeBuilder> {
+    const native = options.native === false ? undefined : (options.native ?? loadNativeTree());
+    return new SegmentTreeBuilder(await createKeccakHasher(), options.keptLevel ?? 8, native);
   }
 
   /** Adds the next bytes of the slot. */
@@ -287,6 +298,13 @@ export class SegmentTreeBuilder {
       }
     }
     while (bytes.length - at >= SEGMENT_BYTES) {
+      const height = this.blockHeight(Math.floor((bytes.length - at) / SEGMENT_BYTES));
+      if (height >= NATIVE_MIN_HEIGHT) {
+        const end = at + 2 ** height * SEGMENT_BYTES;
+        this.pushBlock(bytes.subarray(at, end), height);
+        at = end;
+        continue;
+      }
       segment.set(bytes.subarray(at, at + SEGMENT_BYTES));
       this.pushLeaf();
       at += SEGMENT_BYTES;
@@ -331,16 +349,45 @@ export class SegmentTreeBuilder {
     return { root: node, segmentCount: this.leaves, depth, bytes: this.bytes, keptLevel: this.keptLevel, keptNodes };
   }
 
-  /** Hashes the segment waiting in `leafInput` as leaf number `leaves` and merges equal-height subtrees. */
+  /**
+   * The height of the native block that can start at leaf `leaves` with `available` whole segments
+   * at hand: the largest power of two that both fit and keep the block aligned (up to
+   * NATIVE_BLOCK_HEIGHT), or -1 without the native hasher.
+   */
+  private blockHeight(available: number): number {
+    if (!this.native) return -1;
+    let height = Math.min(NATIVE_BLOCK_HEIGHT, Math.floor(Math.log2(available)));
+    while (height > 0 && this.leaves % 2 ** height !== 0) height--;
+    return height;
+  }
+
+  /** Hashes 2^height whole segments as one aligned subtree (native) and pushes its root. */
+  private pushBlock(block: Uint8Array, height: number): void {
+    const native = this.native as NativeTree;
+    const keptCount = this.keptLevel <= height ? 2 ** (height - this.keptLevel) : 0;
+    const out = new Uint8Array(HASH_BYTES * (1 + keptCount));
+    native.subtree(block, this.leaves, height, this.keptLevel, out);
+    for (let i = 1; i <= keptCount; i++) this.kept.push(out.subarray(i * HASH_BYTES, (i + 1) * HASH_BYTES));
+    this.leaves += 2 ** height;
+    this.pushNode(out.subarray(0, HASH_BYTES), height);
+  }
+
+  /** Hashes the segment waiting in `leafInput` as leaf number `leaves` and pushes it. */
   private pushLeaf(): void {
     const index = this.leaves;
     // uint64 big-endian without a BigInt: indices stay below 2^MAX_DEPTH < 2^53.
     this.leafIndex.setUint32(0, Math.floor(index / 2 ** 32));
     this.leafIndex.setUint32(4, index >>> 0);
-    let node = this.keccak.hash(this.leafInput);
-    let height = 0;
+    const leaf = this.keccak.hash(this.leafInput);
     this.leaves++;
-    if (this.keptLevel === 0) this.kept.push(node);
+    if (this.keptLevel === 0) this.kept.push(leaf);
+    this.pushNode(leaf, 0);
+  }
+
+  /** Pushes a complete subtree of `height` (its kept nodes already recorded) and merges equal-height subtrees. */
+  private pushNode(root: Uint8Array, rootHeight: number): void {
+    let node = root;
+    let height = rootHeight;
     const heights = this.stackHeights;
     const roots = this.stackRoots;
     const input = this.nodeInput;

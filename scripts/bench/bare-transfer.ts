@@ -43,7 +43,16 @@ export async function bareTransfer(
     columnHeaders?: Record<string, string>[];
     dataColumns?: number;
   },
-): Promise<{ uploadSeconds: number; downloadSeconds: number; bytes: number; bytesSent: number; downloadCpuSeconds: number }> {
+): Promise<{
+  uploadSeconds: number;
+  downloadSeconds: number;
+  bytes: number;
+  bytesSent: number;
+  uploadCpuSeconds: number;
+  downloadCpuSeconds: number;
+  /** Wall-clock times (epoch ms): upload start, upload end (= download start), download end. */
+  times: { uploadStartedAt: number; uploadEndedAt: number; downloadEndedAt: number };
+}> {
   const size = fs.statSync(params.file).size;
   const chunks = Math.ceil(size / params.chunkSize);
   const fileId = params.fileId as FileId;
@@ -90,6 +99,8 @@ export async function bareTransfer(
     pending.add(task);
   };
   const t0 = performance.now();
+  const uploadStartedAt = Date.now();
+  const upCpu0 = process.cpuUsage();
   for (let row = 0; row < rows; row++) {
     if (failure) throw failure;
     if (!striped) {
@@ -112,6 +123,8 @@ export async function bareTransfer(
   while (pending.size > 0) await Promise.all([...pending]);
   if (failure) throw failure;
   const t1 = performance.now();
+  const uploadEndedAt = Date.now();
+  const upCpu = process.cpuUsage(upCpu0);
 
   // Download: `readAhead` rows in flight (a stripe's k data shards at once), written in order.
   const out = await fs.promises.open(params.out, 'w');
@@ -159,6 +172,8 @@ export async function bareTransfer(
     downloadSeconds: (t2 - t1) / 1000,
     bytes: size,
     bytesSent,
+    uploadCpuSeconds: (upCpu.user + upCpu.system) / 1e6,
     downloadCpuSeconds: (cpu.user + cpu.system) / 1e6,
+    times: { uploadStartedAt, uploadEndedAt, downloadEndedAt: Date.now() },
   };
 }

@@ -29,6 +29,7 @@ import { runDeploy } from '../../cli/run-deploy';
 import { RUNTIME_ENV, RUNTIME_NODE_FLAGS } from '../../cli/runtime-tuning';
 import { connectChain } from '../../protocol/chain/connect';
 import { packageRoot } from '../../protocol/package-root';
+import { sampleCpu } from './cpu-sampler';
 import { peakRssMB } from './peak-rss';
 import { sampleRss } from './rss-sampler';
 
@@ -138,14 +139,40 @@ async function main(): Promise<void> {
       const baselines: Awaited<ReturnType<typeof runWorker>>[] = [];
       const pipelines: Awaited<ReturnType<typeof runWorker>>[] = [];
       const nodeRss = sampleRss({ pids: nodePids });
+      const cpu = sampleCpu({ pids: [...nodePids, chainChild?.pid ?? 0] });
+      // CPU seconds in a window: the client's own (reported by the worker), all nodes together, the chain.
+      const cpuOf = (client: number, fromMs: number, toMs: number) => {
+        const each = cpu.between(fromMs, toMs);
+        const round2 = (x: number) => Math.round(x * 100) / 100;
+        return {
+          client: round2(client),
+          nodes: round2(each.slice(0, nodeCount).reduce((a, b) => a + b, 0)),
+          chain: each[nodeCount],
+          seconds: round2((toMs - fromMs) / 1000),
+        };
+      };
+      const cpuRounds: Record<string, unknown>[] = [];
       for (let r = 0; r < rounds; r++) {
         baselines.push(await runWorker(root, { ...common, redundancy, mode: 'baseline', file, out: path.join(work, 'baseline.out') }));
         pipelines.push(await runWorker(root, { ...common, redundancy, mode: 'pipeline', file, out: path.join(work, 'output.bin') }));
         intact &&= filesEqual(file, path.join(work, 'output.bin')) && filesEqual(file, path.join(work, 'baseline.out'));
+        {
+          const b = baselines[r].times as unknown as Record<string, number>;
+          const p = pipelines[r].times as unknown as Record<string, number>;
+          cpuRounds.push({
+            baselineUpload: cpuOf(Number(baselines[r].uploadCpuSeconds), b.uploadStartedAt, b.uploadEndedAt),
+            baselineDownload: cpuOf(Number(baselines[r].downloadCpuSeconds), b.uploadEndedAt, b.downloadEndedAt),
+            // The client's upload CPU is one figure for the whole upload: it is given with the stream.
+            uploadStream: cpuOf(Number(pipelines[r].uploadCpuSeconds), p.uploadStartedAt, p.streamedAt),
+            uploadFinish: cpuOf(0, p.streamedAt, p.uploadEndedAt),
+            download: cpuOf(Number(pipelines[r].downloadCpuSeconds), p.uploadEndedAt, p.downloadEndedAt),
+          });
+        }
         fs.rmSync(path.join(work, 'output.bin'), { force: true });
         process.stderr.write(`bench: ${redundancy} round ${r + 1}/${rounds} done\n`);
       }
       const nodePeaks = nodeRss.stop();
+      cpu.stop();
       const pick = (runs: typeof pipelines, key: string) => median(runs.map((x) => Number(x[key])));
       const up = pick(pipelines, 'uploadSeconds');
       const down = pick(pipelines, 'downloadSeconds');
@@ -174,6 +201,8 @@ async function main(): Promise<void> {
           // When each upload phase began, in seconds from the start (placement and the deal come before `upload`).
           uploadPhases: p.phases,
           uploadStartedAt: p.startedAt,
+          // CPU seconds per phase: client, all nodes, chain (and the phase's wall seconds).
+          cpu: cpuRounds[i],
         })),
         clientPeakRssMB: Math.max(...pipelines.map((p) => Number(p.peakRssMB))),
         clientIdleRssMB: pick(pipelines, 'idleRssMB'),

@@ -102,7 +102,9 @@ async function run(task: WorkerTask): Promise<Record<string, unknown>> {
   if (task.startAt !== undefined) await new Promise((r) => setTimeout(r, Math.max(0, (task.startAt as number) - Date.now())));
   const startedAt = Date.now();
   const upMem = memorySampler();
+  const upCpu0 = process.cpuUsage();
   let streamedAt: number | undefined;
+  let streamedWallAt: number | undefined;
   // When each upload phase began (seconds from the start): where the time after streaming goes.
   const phases: { phase: string; atSeconds: number }[] = [];
   let lastPhase: string | undefined;
@@ -119,7 +121,10 @@ async function run(task: WorkerTask): Promise<Record<string, unknown>> {
         name: 'bench.bin',
         redundancy: parseRedundancy(task.redundancy),
         onProgress: (p) => {
-          if (p.phase === 'upload' && p.bytes === p.totalBytes && streamedAt === undefined) streamedAt = performance.now();
+          if (p.phase === 'upload' && p.bytes === p.totalBytes && streamedAt === undefined) {
+            streamedAt = performance.now();
+            streamedWallAt = Date.now();
+          }
           if (p.phase !== lastPhase) {
             lastPhase = p.phase;
             phases.push({ phase: p.phase, atSeconds: Math.round(performance.now() - t0) / 1000 });
@@ -139,13 +144,17 @@ async function run(task: WorkerTask): Promise<Record<string, unknown>> {
     }
   }
   const t1 = performance.now();
+  const uploadEndedAt = Date.now();
+  const upCpu = process.cpuUsage(upCpu0);
+  const uploadCpuSeconds = (upCpu.user + upCpu.system) / 1e6;
   const uploadMemory = upMem.stop();
   if (task.mode === 'upload') {
     return {
       uploadSeconds: (t1 - t0) / 1000,
       streamSeconds: ((streamedAt ?? t1) - t0) / 1000,
       startedAt,
-      endedAt: Date.now(),
+      endedAt: uploadEndedAt,
+      uploadCpuSeconds,
       placementRetries,
       phases,
       peakRssMB: peakRssMB('self'),
@@ -177,7 +186,9 @@ async function run(task: WorkerTask): Promise<Record<string, unknown>> {
     idleRssMB: Math.round(idle / 1e5) / 10,
     uploadMemory,
     downloadMemory,
+    uploadCpuSeconds,
     downloadCpuSeconds: (cpu1.user + cpu1.system) / 1e6,
+    times: { uploadStartedAt: startedAt, streamedAt: streamedWallAt ?? uploadEndedAt, uploadEndedAt, downloadEndedAt: Date.now() },
   };
 }
 
