@@ -19,6 +19,7 @@ import type { NonceStore } from '../store/nonce-store';
 import { putShard } from '../store/put-shard';
 import type { SlotIndex } from '../store/slot-index';
 import type { SlotStore } from '../store/slot-store';
+import { requestBody } from './request-body';
 
 /** What the shard routes need. */
 export interface ShardRoutesDeps {
@@ -76,9 +77,8 @@ export function shardRoutes(deps: ShardRoutesDeps): Hono<NodeEnv> {
           index,
           owner,
           contentSha256: c.get('contentSha256'),
-          body: c.req.raw.body,
+          ...requestBody(c),
           declaredLength: c.get('declaredLength'),
-          signal: c.req.raw.signal,
           capacityBytes: deps.limits.capacityBytes,
           maxShardBytes: deps.limits.maxShardBytes,
           maxSlotBytes,
