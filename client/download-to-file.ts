@@ -22,7 +22,8 @@ export async function downloadToFile(
   let bytes = 0;
   const file = await open(tmp, 'wx');
   try {
-    for await (const piece of download(deps, { ...params, onManifest: (m) => (manifest = m) })) {
+    // Each piece is written out before the next is asked for: pieces may share reused buffers.
+    for await (const piece of download(deps, { ...params, reusePieces: true, onManifest: (m) => (manifest = m) })) {
       let offset = 0;
       while (offset < piece.length) {
         const { bytesWritten } = await file.write(piece, offset, piece.length - offset);

@@ -59,6 +59,13 @@ export interface DownloadParams {
   publicEndpointsOnly?: boolean;
   /** Called once with the validated manifest, before the first byte. */
   onManifest?: (manifest: Manifest) => void;
+  /**
+   * Hand out each piece as a view of a reused receive buffer, decrypted in place, valid only until
+   * the next piece is asked for: no new buffer per chunk, for a consumer that is done with a piece
+   * before it asks for the next (`downloadToFile` writes it out). Default false: every piece is a
+   * buffer of its own that the caller may keep.
+   */
+  reusePieces?: boolean;
   signal?: AbortSignal;
   onProgress?: OnProgress;
 }
@@ -160,6 +167,7 @@ export async function* download(given: DownloadDeps, params: DownloadParams): As
         window,
         timeoutMs: params.timeoutMs,
         hedgeAfterMs: params.hedgeAfterMs,
+        reusePieces: params.reusePieces ?? false,
         signal,
         onProgress: params.onProgress,
       });
@@ -172,8 +180,10 @@ export async function* download(given: DownloadDeps, params: DownloadParams): As
     const hashes = order.map((c) => ({ column: c, hashes: shardHashesOf(manifest, c), key: deriveChunkKey({ fileKey, fileId, column: c }) }));
     const shardBytes = manifest.chunkSize + TAG_BYTES;
     // Shards are received into reused buffers (they wait on the network long enough to outlive a
-    // young collection); each plaintext is a fresh buffer the caller may keep.
-    const shardBuffers = rowBuffers({ rowBytes: shardBytes, keep: window + 1 });
+    // young collection); each plaintext is a fresh buffer the caller may keep, or with
+    // `reusePieces` the shard's buffer decrypted in place, given back once the caller asks for more.
+    const reuse = params.reusePieces ?? false;
+    const shardBuffers = rowBuffers({ rowBytes: shardBytes, keep: window + 2 });
     const expectedHash = (column: number, index: number) => {
       const entry = hashes.find((h) => h.column === column)!;
       return Buffer.from(entry.hashes.subarray(index * SHA256_BYTES, (index + 1) * SHA256_BYTES)).toString('hex');
@@ -189,7 +199,7 @@ export async function* download(given: DownloadDeps, params: DownloadParams): As
       return [...served.slice(start), ...served.slice(0, start), ...unserved];
     };
 
-    const fetchChunk = async (index: number): Promise<Uint8Array> => {
+    const fetchChunk = async (index: number): Promise<{ piece: Uint8Array; release: () => void }> => {
       const isLast = index === manifest.chunkCount - 1;
       const failures: ColumnFailure[] = [];
       for (const { column, key } of columnsFor(index)) {
@@ -208,6 +218,7 @@ export async function* download(given: DownloadDeps, params: DownloadParams): As
             continue;
           }
           const buffer = shardBuffers.take();
+          let lent = false;
           try {
             const shard = await getShard(
               { request: deps.request, access: deps.access },
@@ -227,16 +238,23 @@ export async function* download(given: DownloadDeps, params: DownloadParams): As
             if (shard.length !== shardBytes || got !== expected) {
               throw new IntegrityError(`shard ${index} of column ${column} does not match the manifest`, { details: { index, column, expected, got } });
             }
-            const plaintext = decryptChunk({ key, fileId, index, isLast, shard });
+            const plaintext = decryptChunk({ key, fileId, index, isLast, shard, inPlace: reuse });
             if (holder.operator) deps.experience?.recordSuccess(holder.operator);
-            return isLast ? plaintext.subarray(0, manifest.lastChunkLength) : plaintext;
+            lent = reuse;
+            return {
+              piece: isLast ? plaintext.subarray(0, manifest.lastChunkLength) : plaintext,
+              release: () => {
+                if (reuse) shardBuffers.give(buffer);
+              },
+            };
           } catch (err) {
             signal.throwIfAborted();
             if (holder.operator) deps.experience?.recordFailure(holder.operator);
             reasons.push(`${holder.endpoint}: ${message(err)}`);
           } finally {
-            // The plaintext is a buffer of its own: the shard's buffer serves the next request.
-            shardBuffers.give(buffer);
+            // A plaintext of its own leaves the shard's buffer free for the next request; a piece
+            // decrypted in place holds it until the caller asks for the next.
+            if (!lent) shardBuffers.give(buffer);
           }
         }
         failures.push({ column, reasons });
@@ -254,7 +272,7 @@ export async function* download(given: DownloadDeps, params: DownloadParams): As
       return out;
     };
 
-    const inflight = new Map<number, Promise<Uint8Array>>();
+    const inflight = new Map<number, Promise<{ piece: Uint8Array; release: () => void }>>();
     let next = 0;
     let bytes = 0;
     for (let i = 0; i < manifest.chunkCount; i++) {
@@ -266,9 +284,9 @@ export async function* download(given: DownloadDeps, params: DownloadParams): As
       }
       const task = inflight.get(i)!;
       inflight.delete(i);
-      let piece: Uint8Array;
+      let got: { piece: Uint8Array; release: () => void };
       try {
-        piece = await task;
+        got = await task;
       } catch (err) {
         if (!(err instanceof ChunksLostError)) throw err;
         const lost = new Set([i]);
@@ -284,9 +302,13 @@ export async function* download(given: DownloadDeps, params: DownloadParams): As
         for (const j of unlisted(next)) lost.add(j);
         throw new ChunksLostError({ lost: [...lost].sort((a, b) => a - b), columns: err.columns });
       }
-      bytes += piece.length;
-      params.onProgress?.({ phase: 'download', bytes, totalBytes: manifest.size });
-      yield piece;
+      try {
+        bytes += got.piece.length;
+        params.onProgress?.({ phase: 'download', bytes, totalBytes: manifest.size });
+        yield got.piece;
+      } finally {
+        got.release();
+      }
     }
     if (bytes !== manifest.size) throw new IntegrityError(`emitted ${bytes} bytes of a ${manifest.size}-byte file`);
   } finally {
@@ -308,6 +330,8 @@ async function* erasurePieces(
     window: number;
     timeoutMs?: number;
     hedgeAfterMs?: number;
+    /** Decrypt in place and hand out views of the receive buffers (see `DownloadParams.reusePieces`). */
+    reusePieces: boolean;
     signal: AbortSignal;
     onProgress?: OnProgress;
   },
@@ -328,7 +352,9 @@ async function* erasurePieces(
   const ahead = Math.max(2, Math.ceil(params.window / k));
   // Shards are received into reused buffers: they wait on the network and for their stripe long
   // enough to outlive a young collection, and would otherwise pile up as old garbage. Each
-  // plaintext is a buffer of its own, decrypted just before it is handed on (the caller may keep it).
+  // plaintext is a buffer of its own, decrypted just before it is handed on (the caller may keep
+  // it), or with `reusePieces` its shard's buffer decrypted in place, given back once the caller
+  // has asked for the piece after the stripe's last.
   const shardBuffers = rowBuffers({ rowBytes: manifest.shardSize, keep: (ahead + 1) * (k + 1) });
 
   /** One column's shard of a stripe, from its holders in turn, checked against the manifest (in a buffer of `shardBuffers`). */
@@ -514,7 +540,7 @@ async function* erasurePieces(
         const index = s * k + j;
         if (index >= manifest.chunkCount) break;
         const isLast = index === manifest.chunkCount - 1;
-        const plaintext = decryptChunk({ key, fileId, index, isLast, shard: stripe.data[j] });
+        const plaintext = decryptChunk({ key, fileId, index, isLast, shard: stripe.data[j], inPlace: params.reusePieces });
         const piece = isLast ? plaintext.subarray(0, manifest.lastChunkLength) : plaintext;
         bytes += piece.length;
         params.onProgress?.({ phase: 'download', bytes, totalBytes: manifest.size });
