@@ -3,6 +3,10 @@ import { InvalidInputError } from '../protocol/errors';
 import type { FileId } from '../protocol/ids';
 import { DecryptionError } from './errors';
 import { KEY_BYTES } from './keys';
+import { loadNativeGcm, type NativeGcm } from './native-gcm';
+
+/** The native AES-256-GCM when it is built (loaded once, as a module is), else Node's crypto. */
+const defaultGcm = loadNativeGcm();
 
 /** The chunk format version, the first byte of every chunk's associated data. */
 export const FORMAT_VERSION = 1;
@@ -61,12 +65,23 @@ export function encryptChunk(params: {
   isLast: boolean;
   plaintext: Uint8Array;
   into?: Uint8Array;
+  /** The AES-256-GCM to use: the native one by default when built, `false` for Node's. */
+  gcm?: NativeGcm | false;
 }): Uint8Array {
   if (params.key.length !== KEY_BYTES) throw new InvalidInputError(`chunk key must be ${KEY_BYTES} bytes`);
   if (params.into && params.into.length !== params.plaintext.length + TAG_BYTES) {
     throw new InvalidInputError(`the output of a chunk's encryption must have ${params.plaintext.length + TAG_BYTES} bytes`, {
       details: { into: params.into.length },
     });
+  }
+  const gcm = params.gcm === false ? undefined : (params.gcm ?? defaultGcm);
+  if (gcm) {
+    const out = params.into ?? Buffer.allocUnsafe(params.plaintext.length + TAG_BYTES);
+    const length = params.plaintext.length;
+    const inPlace = params.plaintext.buffer === out.buffer && params.plaintext.byteOffset === out.byteOffset;
+    if (!inPlace) out.set(params.plaintext);
+    gcm.seal(params.key, chunkNonce(params.index), chunkAssociatedData(params), out.subarray(0, length), out.subarray(length));
+    return out;
   }
   const cipher = createCipheriv('aes-256-gcm', params.key, chunkNonce(params.index), { authTagLength: TAG_BYTES });
   cipher.setAAD(chunkAssociatedData(params));
@@ -95,10 +110,30 @@ export function encryptChunk(params: {
  * @example
  * const plaintext = decryptChunk({ key: chunkKey, fileId, index: 0, isLast: false, shard });
  */
-export function decryptChunk(params: { key: Uint8Array; fileId: FileId; index: number; isLast: boolean; shard: Uint8Array; inPlace?: boolean }): Uint8Array {
+export function decryptChunk(params: {
+  key: Uint8Array;
+  fileId: FileId;
+  index: number;
+  isLast: boolean;
+  shard: Uint8Array;
+  inPlace?: boolean;
+  /** The AES-256-GCM to use: the native one by default when built, `false` for Node's. */
+  gcm?: NativeGcm | false;
+}): Uint8Array {
   const { shard } = params;
   if (shard.length < TAG_BYTES)
     throw new DecryptionError(`shard ${params.index} is shorter than its tag`, { details: { index: params.index, length: shard.length } });
+  const gcm = params.gcm === false ? undefined : (params.gcm ?? defaultGcm);
+  if (gcm) {
+    const length = shard.length - TAG_BYTES;
+    const data = params.inPlace ? Buffer.from(shard.buffer, shard.byteOffset, length) : Buffer.from(shard.subarray(0, length));
+    if (params.key.length !== KEY_BYTES || !gcm.open(params.key, chunkNonce(params.index), chunkAssociatedData(params), data, shard.subarray(length))) {
+      throw new DecryptionError(`chunk ${params.index} failed its authentication tag (wrong key, wrong place or altered bytes)`, {
+        details: { index: params.index, isLast: params.isLast },
+      });
+    }
+    return data;
+  }
   try {
     const decipher = createDecipheriv('aes-256-gcm', params.key, chunkNonce(params.index), { authTagLength: TAG_BYTES });
     decipher.setAAD(chunkAssociatedData(params));

@@ -1,8 +1,10 @@
+import { randomBytes } from 'node:crypto';
 import { expect } from 'chai';
 import fc from 'fast-check';
 import { chunkAssociatedData, chunkNonce, decryptChunk, encryptChunk, TAG_BYTES } from '../../client/cipher';
 import { DecryptionError } from '../../client/errors';
 import { deriveChunkKey } from '../../client/keys';
+import { loadNativeGcm, type NativeGcm } from '../../client/native-gcm';
 import { InvalidInputError } from '../../protocol/errors';
 import { randomFileId } from '../../protocol/ids';
 
@@ -137,6 +139,68 @@ describe('cipher', () => {
       expect(() => decryptChunk({ key: key0, fileId, index: 0, isLast: true, shard: shard.subarray(0, shard.length - 1) })).to.throw(DecryptionError);
       expect(() => decryptChunk({ key: key0, fileId, index: 0, isLast: true, shard: shard.subarray(0, 5) })).to.throw(DecryptionError);
       expect(() => decryptChunk({ key: key0, fileId, index: 0, isLast: true, shard: Buffer.concat([shard, Buffer.of(0)]) })).to.throw(DecryptionError);
+    });
+  });
+
+  describe("with the system's OpenSSL (native) and with Node's crypto", () => {
+    let gcm: NativeGcm;
+    before(() => {
+      const loaded = loadNativeGcm();
+      // `npm install` builds it and Debian has libcrypto: missing here is a failed install.
+      if (!loaded) throw new Error('the native AES-256-GCM is not built or finds no libcrypto: run npm install');
+      gcm = loaded;
+    });
+
+    it('is off when DHOST_NATIVE_GCM=0', () => {
+      expect(loadNativeGcm({ DHOST_NATIVE_GCM: '0' })).to.equal(undefined);
+    });
+
+    it('makes the same shard, and each opens what the other sealed', () => {
+      fc.assert(
+        fc.property(fc.integer({ min: 0, max: 70_000 }), fc.integer({ min: 0, max: 2 ** 40 }), fc.boolean(), (size, index, isLast) => {
+          const { fileId, key0 } = setup();
+          const plaintext = randomBytes(size);
+          const place = { key: key0, fileId, index, isLast };
+          const native = encryptChunk({ ...place, plaintext, gcm });
+          const node = encryptChunk({ ...place, plaintext, gcm: false });
+          expect(Buffer.compare(native, node)).to.equal(0);
+          expect(Buffer.compare(decryptChunk({ ...place, shard: native, gcm: false }), plaintext)).to.equal(0);
+          expect(Buffer.compare(decryptChunk({ ...place, shard: node, gcm }), plaintext)).to.equal(0);
+        }),
+        { numRuns: 40 },
+      );
+    });
+
+    it('encrypts a chunk that already sits in its output buffer, in place', () => {
+      const { fileId, key0 } = setup();
+      const plaintext = randomBytes(1 << 20);
+      const row = new Uint8Array(plaintext.length + TAG_BYTES);
+      row.set(plaintext);
+      const shard = encryptChunk({ key: key0, fileId, index: 3, isLast: false, plaintext: row.subarray(0, plaintext.length), into: row, gcm });
+      expect(shard).to.equal(row);
+      expect(Buffer.compare(shard, encryptChunk({ key: key0, fileId, index: 3, isLast: false, plaintext, gcm: false }))).to.equal(0);
+    });
+
+    it('refuses a flipped bit, another index or another key with DecryptionError, and leaves no plaintext in place', () => {
+      const { fileId, key0, key1 } = setup();
+      const plaintext = crypto.getRandomValues(new Uint8Array(4096));
+      const shard = encryptChunk({ key: key0, fileId, index: 1, isLast: false, plaintext, gcm });
+      const flipped = Buffer.from(shard);
+      flipped[100] ^= 1;
+      expect(() => decryptChunk({ key: key0, fileId, index: 1, isLast: false, shard: flipped, gcm })).to.throw(DecryptionError);
+      expect(() => decryptChunk({ key: key0, fileId, index: 2, isLast: false, shard, gcm })).to.throw(DecryptionError);
+      expect(() => decryptChunk({ key: key1, fileId, index: 1, isLast: false, shard, gcm })).to.throw(DecryptionError);
+      expect(() => decryptChunk({ key: key0.subarray(1), fileId, index: 1, isLast: false, shard, gcm })).to.throw(DecryptionError);
+      const inPlace = Buffer.from(flipped);
+      expect(() => decryptChunk({ key: key0, fileId, index: 1, isLast: false, shard: inPlace, inPlace: true, gcm })).to.throw(DecryptionError);
+      expect(inPlace.subarray(0, plaintext.length).every((b) => b === 0)).to.equal(true);
+    });
+
+    it('refuses arguments of the wrong sizes with a RangeError', () => {
+      const tag = new Uint8Array(16);
+      expect(() => gcm.seal(new Uint8Array(16), new Uint8Array(12), new Uint8Array(0), new Uint8Array(8), tag)).to.throw(RangeError);
+      expect(() => gcm.seal(new Uint8Array(32), new Uint8Array(8), new Uint8Array(0), new Uint8Array(8), tag)).to.throw(RangeError);
+      expect(() => gcm.open(new Uint8Array(32), new Uint8Array(12), new Uint8Array(0), new Uint8Array(8), new Uint8Array(4))).to.throw(RangeError);
     });
   });
 });
