@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import readline from 'node:readline';
 import { SetupError } from '../errors';
-import { RUNTIME_ENV, RUNTIME_NODE_FLAGS } from '../runtime-tuning';
+import { NODE_SERVER_FLAGS, RUNTIME_ENV, RUNTIME_NODE_FLAGS } from '../runtime-tuning';
 
 /** A peer node process started by the devnet. */
 export interface NodeProcess {
@@ -38,6 +38,7 @@ export async function spawnNode(params: {
     process.execPath,
     [
       ...RUNTIME_NODE_FLAGS,
+      ...NODE_SERVER_FLAGS,
       path.join(params.root, 'cli', 'bin', 'dhost.js'),
       'node',
       '--port',

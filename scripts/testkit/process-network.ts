@@ -8,7 +8,7 @@ import type { HardhatRuntimeEnvironment } from 'hardhat/types';
 import type { Hex } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
 import { fundAccounts } from '../../cli/devnet/fund';
-import { RUNTIME_ENV, RUNTIME_NODE_FLAGS } from '../../cli/runtime-tuning';
+import { NODE_SERVER_FLAGS, RUNTIME_ENV, RUNTIME_NODE_FLAGS } from '../../cli/runtime-tuning';
 import { connectChain } from '../../protocol/chain/connect';
 import type { Deployment } from '../../protocol/chain/deployment';
 import { type DhostParameters, deployDhost } from '../hardhat/deploy-dhost';
@@ -144,6 +144,7 @@ export async function startProcessNetwork(
       process.execPath,
       [
         ...RUNTIME_NODE_FLAGS,
+        ...NODE_SERVER_FLAGS,
         path.join(root, 'cli', 'bin', 'dhost.js'),
         'node',
         '--port',
