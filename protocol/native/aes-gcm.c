@@ -17,6 +17,8 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "napi-bytes.h"
+
 typedef struct ctx_st CTX;
 typedef struct cipher_st CIPHER;
 static CTX *(*ctx_new)(void);
@@ -46,16 +48,6 @@ static int load(void) {
     dlclose(lib);
   }
   return 0;
-}
-
-static int bytes_of(napi_env env, napi_value value, uint8_t **data, size_t *length) {
-  bool is_typed = false;
-  if (napi_is_typedarray(env, value, &is_typed) != napi_ok || !is_typed) return 0;
-  napi_typedarray_type type;
-  void *raw = NULL;
-  if (napi_get_typedarray_info(env, value, &type, length, &raw, NULL, NULL) != napi_ok || type != napi_uint8_array) return 0;
-  *data = (uint8_t *)raw;
-  return 1;
 }
 
 /* Runs one seal (enc = 1) or open (enc = 0); returns 1 on success, 0 on a failed tag, -1 on bad arguments (thrown). */

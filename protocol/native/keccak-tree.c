@@ -17,6 +17,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "napi-bytes.h"
+
 #define SEGMENT 512
 #define RATE 136
 #define LEAF_BYTES (9 + SEGMENT)
@@ -106,16 +108,6 @@ static napi_value throw_error(napi_env env, const char *code, const char *messag
   else
     napi_throw_type_error(env, code, message);
   return NULL;
-}
-
-static int bytes_of(napi_env env, napi_value value, uint8_t **data, size_t *length) {
-  bool is_typed = false;
-  if (napi_is_typedarray(env, value, &is_typed) != napi_ok || !is_typed) return 0;
-  napi_typedarray_type type;
-  void *raw = NULL;
-  if (napi_get_typedarray_info(env, value, &type, length, &raw, NULL, NULL) != napi_ok || type != napi_uint8_array) return 0;
-  *data = (uint8_t *)raw;
-  return 1;
 }
 
 static napi_value subtree(napi_env env, napi_callback_info info) {
