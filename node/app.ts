@@ -18,7 +18,7 @@ import { dealHolderRoutes } from './routes/deal-holders';
 import { fileRoutes } from './routes/files';
 import { healthRoutes } from './routes/health';
 import { type OperatorView, operatorRoutes } from './routes/operator';
-import { shardRoutes } from './routes/shards';
+import { type ShardRoutesDeps, shardRoutes } from './routes/shards';
 import { sharePageRoutes } from './routes/share-page';
 import { slotCommitRoutes } from './routes/slot-commit';
 import { statusRoutes } from './routes/status';
@@ -52,6 +52,8 @@ export interface NodeAppDeps {
   market: Pick<MarketState, 'recordCommit' | 'get'>;
   /** Called when a commit notice recorded a new slot (start the fill round now). */
   onCommitRecorded?: () => void;
+  /** Called once a new shard is stored (see `ShardRoutesDeps.onShardStored`). */
+  onShardStored?: ShardRoutesDeps['onShardStored'];
   nonces: Pick<NonceStore, 'remember'>;
   /** The node's operator address and chain: signed writes must name both. */
   identity: { address: Address; chainId: number };
@@ -146,6 +148,7 @@ export function createNodeApp(deps: NodeAppDeps): Hono<NodeEnv> {
       now,
       afterSignature: signerLimit,
       recoverAddress,
+      onShardStored: deps.onShardStored,
     }),
   );
   app.route(

@@ -13,7 +13,8 @@ import { nodeDefaults } from './config';
 import { createNodeChainView } from './dashboard/chain-view';
 import { createChainDeals } from './market/chain-deals';
 import { createChainHolders } from './market/chain-holders';
-import { fillCommittedSlots } from './market/fill';
+import { createColumnTrees } from './market/column-trees';
+import { fillCommittedSlots, KEPT_LEVEL } from './market/fill';
 import { startMarketLoop } from './market/market-loop';
 import { marketplaceAddress } from './market/marketplace-address';
 import { proveRound } from './market/prover';
@@ -185,6 +186,8 @@ export async function startNode(options: NodeOptions, signal?: AbortSignal): Pro
 
     const limits = { capacityBytes: options.capacityBytes, maxShardBytes: options.maxShardBytes ?? nodeDefaults.maxShardBytes };
     const deals = createChainDeals({ publicClient: chain.publicClient }, { market });
+    // Each column's tree is built while it arrives, so a fill hashes only the manifest.
+    const trees = createColumnTrees({ index: nodeStore.index, store: nodeStore.store, log }, { keptLevel: KEPT_LEVEL });
     // A commit notice starts the fill round at once (the loop starts after the server; until then the round runs on its own).
     let startRound: (() => void) | undefined;
     const requests = createRequestCounts();
@@ -219,6 +222,7 @@ export async function startNode(options: NodeOptions, signal?: AbortSignal): Pro
       deals,
       marketAddress: market,
       onCommitRecorded: () => startRound?.(),
+      onShardStored: trees.shardStored,
       apiKey: options.apiKey,
       signer: chain.account,
       operatorView: { market: nodeStore.market, nonces: nodeStore.nonces, config: processConfig, requests },
@@ -285,7 +289,7 @@ export async function startNode(options: NodeOptions, signal?: AbortSignal): Pro
     const marketConfig = await chain.publicClient.readContract({ address: market, abi: marketAbi, functionName: 'config' });
     marketIntervalMs =
       options.marketIntervalMs ?? Math.min(Number(marketConfig.epochLength) * 1000 * nodeDefaults.marketIntervalFraction, nodeDefaults.marketIntervalMaxMs);
-    const marketDeps = { chain, index: nodeStore.index, store: nodeStore.store, market: nodeStore.market, log };
+    const marketDeps = { chain, index: nodeStore.index, store: nodeStore.store, market: nodeStore.market, log, trees };
     const watch = createMissingWatch();
     // The marker credit is withdrawn in the first round (left from before a restart) and after every round that marked a miss.
     let sweepCredit = true;

@@ -274,11 +274,18 @@ export class SegmentTreeBuilder {
   /**
    * Makes a builder with its own keccak instance. Aligned runs of whole segments go to the native
    * hasher (`protocol/native-tree.ts`, several leaves per SIMD pass) when it is built; `native:
-   * false` hashes everything with the WASM keccak (the same tree, slower).
+   * false` hashes everything with the WASM keccak (the same tree, slower). `keccak` shares one
+   * hasher between builders (safe: each hash is one synchronous call), as a node building many
+   * columns at once does.
    */
-  static async create(options: { keptLevel?: number; native?: NativeTree | false } = {}): Promise<SegmentTreeBuilder> {
+  static async create(options: { keptLevel?: number; native?: NativeTree | false; keccak?: Keccak } = {}): Promise<SegmentTreeBuilder> {
     const native = options.native === false ? undefined : (options.native ?? loadNativeTree());
-    return new SegmentTreeBuilder(await createKeccakHasher(), options.keptLevel ?? 8, native);
+    return new SegmentTreeBuilder(options.keccak ?? (await createKeccakHasher()), options.keptLevel ?? 8, native);
+  }
+
+  /** Bytes written so far. */
+  get bytesWritten(): number {
+    return this.bytes;
   }
 
   /** Adds the next bytes of the slot. */

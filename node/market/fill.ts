@@ -10,11 +10,13 @@ import {
   type WalletClient,
 } from 'viem';
 import { marketAbi, readSlot, SLOT_STATE } from '../../protocol/chain/market';
-import { SegmentTreeBuilder } from '../../protocol/merkle';
+import type { SlotId } from '../../protocol/ids';
+import { type SegmentTree, SegmentTreeBuilder } from '../../protocol/merkle';
 import type { MarketState } from '../store/market-state';
 import type { SlotIndex } from '../store/slot-index';
 import type { SlotStore } from '../store/slot-store';
-import { readSlotBytes, slotLayout } from './slot-bytes';
+import type { ColumnTreeProgress, ColumnTrees } from './column-trees';
+import { readSlotBytes, type SlotLayout, slotLayout } from './slot-bytes';
 
 /** The node's chain access for marketplace work: reads, and transactions signed by the operator key. */
 export interface MarketChainDeps {
@@ -27,8 +29,10 @@ export interface MarketChainDeps {
 export const KEPT_LEVEL = 8;
 
 /**
- * Fills every committed slot this node holds: rebuilds the slot's segment tree from the bytes on
- * disk (shards 0..n−1 then the manifest; skipped while incomplete), checks its root and segment
+ * Fills every committed slot this node holds: finishes the slot's segment tree (shards 0..n−1 then
+ * the manifest; skipped while incomplete) from the part `trees` built while the column arrived, or
+ * from the bytes on disk when there is none or it does not match (then read whole once more before
+ * a mismatch is believed), checks its root and segment
  * count against what the owner committed (a mismatch is logged and never filled), sends
  * `fillSlot` with the owner's stored assignment, and keeps the tree's kept level for proofs. A slot
  * the chain already shows filled by this node (a restart after the transaction) is only recorded.
@@ -44,6 +48,8 @@ export async function fillCommittedSlots(
     store: Pick<SlotStore, 'shardPath'>;
     market: MarketState;
     log: (line: string) => void;
+    /** Trees built as columns arrived (`createColumnTrees`); without it every fill reads its column whole. */
+    trees?: Pick<ColumnTrees, 'take'>;
   },
   p: { marketAddress: Address; signal?: AbortSignal },
 ): Promise<void> {
@@ -52,17 +58,22 @@ export async function fillCommittedSlots(
     const layout = slotLayout(deps, { slotId: row.slotId });
     const slot = deps.index.getSlot(row.slotId);
     if (!layout || !slot) continue; // not all of the column has arrived (yet)
-    const builder = await SegmentTreeBuilder.create({ keptLevel: KEPT_LEVEL });
+    const matches = (t: SegmentTree) => bytesToHex(t.root) === row.slotRoot.toLowerCase() && t.segmentCount === row.segmentCount;
+    let tree: SegmentTree;
     try {
-      for await (const piece of readSlotBytes(deps, { slotId: row.slotId, layout })) builder.write(piece);
+      const progress = await deps.trees?.take(row.slotId, layout);
+      tree = await finishSlotTree(deps, { slotId: row.slotId, layout, progress });
+      if (progress && !matches(tree)) {
+        deps.log(`slot ${row.slotId}: the tree built as its column arrived does not match the commit; reading the column whole`);
+        tree = await finishSlotTree(deps, { slotId: row.slotId, layout });
+      }
     } catch (error) {
       // A file gone or cut short since it was indexed (the next start's recovery drops its row): tried again next round.
       deps.log(`slot ${row.slotId}: cannot read its bytes to fill: ${error instanceof Error ? error.message : String(error)}; will retry`);
       continue;
     }
-    const tree = builder.finish();
     const root = bytesToHex(tree.root);
-    if (root !== row.slotRoot.toLowerCase() || tree.segmentCount !== row.segmentCount) {
+    if (!matches(tree)) {
       deps.log(
         `slot ${row.slotId} (deal ${row.dealId}, column ${row.column}): the committed root ${row.slotRoot} (${row.segmentCount} segments) is not the root of what this node received, ${root} (${tree.segmentCount} segments); not filling`,
       );
@@ -103,4 +114,15 @@ export async function fillCommittedSlots(
     deps.market.markFilled(row.slotId, kept);
     deps.log(`filled slot ${row.slotId} (deal ${row.dealId}, column ${row.column}, ${tree.segmentCount} segments)`);
   }
+}
+
+/** The slot's tree: the parts after `progress` (all of them without it) read from disk into its builder. */
+async function finishSlotTree(
+  deps: { store: Pick<SlotStore, 'shardPath'> },
+  p: { slotId: SlotId; layout: SlotLayout; progress?: ColumnTreeProgress },
+): Promise<SegmentTree> {
+  const builder = p.progress?.builder ?? (await SegmentTreeBuilder.create({ keptLevel: KEPT_LEVEL }));
+  const rest = p.progress ? { parts: p.layout.parts.slice(p.progress.parts), bytes: p.layout.bytes } : p.layout;
+  for await (const piece of readSlotBytes(deps, { slotId: p.slotId, layout: rest })) builder.write(piece);
+  return builder.finish();
 }

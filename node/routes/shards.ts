@@ -1,8 +1,8 @@
 import { Hono, type MiddlewareHandler } from 'hono';
 import type { Address } from 'viem';
 import type { z } from 'zod';
-import { parseShardIndex } from '../../protocol/column';
-import { parseSlotId } from '../../protocol/ids';
+import { parseShardIndex, type ShardIndex } from '../../protocol/column';
+import { parseSlotId, type SlotId } from '../../protocol/ids';
 import type { RecoverAddress } from '../../protocol/signing';
 import type { shardStoredSchema } from '../../protocol/wire';
 import type { NodeEnv } from '../env';
@@ -37,6 +37,8 @@ export interface ShardRoutesDeps {
   now: () => number;
   /** Runs after the signature is verified, before the deal is read (the per-signer rate limit). */
   afterSignature?: MiddlewareHandler<NodeEnv>;
+  /** Called once a new shard's row is committed (the node hashes its column as it arrives: `createColumnTrees`). */
+  onShardStored?: (slotId: SlotId, index: ShardIndex) => void;
 }
 
 const SHARD_PATH = '/slots/:slotId/shards/:index';
@@ -84,6 +86,7 @@ export function shardRoutes(deps: ShardRoutesDeps): Hono<NodeEnv> {
           assignment,
         },
       );
+      if (result.created) deps.onShardStored?.(slotId, index);
       const body: z.infer<typeof shardStoredSchema> = { slotId, index, size: result.size, sha256: result.sha256, created: result.created };
       return c.json(body, result.created ? 201 : 200);
     },

@@ -1,10 +1,14 @@
 import { expect } from 'chai';
 import hre from 'hardhat';
+import { bytesToHex, hexToBytes } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
+import { connectNodeChain } from '../../../node/chain/node-chain';
+import { fillCommittedSlots, KEPT_LEVEL } from '../../../node/market/fill';
 import { type RunningNode, startNode } from '../../../node/start-node';
 import { openNodeStore } from '../../../node/store/open-node-store';
 import { readSlot, SLOT_STATE } from '../../../protocol/chain/market';
 import { type FileId, slotIdOf } from '../../../protocol/ids';
+import { createKeccakHasher, SegmentTreeBuilder, slotRootProof } from '../../../protocol/merkle';
 import { hardhatKey } from '../../../scripts/testkit/chain';
 import {
   columnRoot,
@@ -118,6 +122,50 @@ describe('node/market/fill: a node fills its slot once the owner tells it the co
       });
       await eventually('the new slot is filled', async () => ((await slotState(next.dealId)).state === SLOT_STATE.Filled ? true : undefined));
       expect(logged.filter((l) => l.includes(dealId))).to.deep.equal([]);
+    });
+  });
+
+  describe('when the tree built as the column arrived does not match the commit', () => {
+    it('reads the column whole before it believes a mismatch, and fills', async () => {
+      const { dealId, mine, theirs } = await dealWithColumn0();
+      // Stopped before any notice: the fill below runs by hand, with a tree of other bytes handed to it.
+      await node!.stop();
+      node = undefined;
+      await commitTestRoot(chain, { ownerKey, dealId, slotRoots: [mine.root, theirs.root], segmentCount: mine.segmentCount });
+      const keccak = await createKeccakHasher();
+      const store = await openNodeStore({ dataDir: dir.path });
+      try {
+        const slotId = slotIdOf(dealId, 0);
+        store.market.recordCommit({
+          slotId,
+          dealId,
+          column: 0,
+          slotRoot: mine.root,
+          rootProof: slotRootProof(keccak, [hexToBytes(mine.root), hexToBytes(theirs.root)], 0).map((n) => bytesToHex(n)),
+          segmentCount: mine.segmentCount,
+        });
+        const wrong = await SegmentTreeBuilder.create({ keptLevel: KEPT_LEVEL });
+        wrong.write(randomShard(70_000));
+        let taken = 0;
+        const trees = {
+          take: async () => {
+            taken++;
+            return { builder: wrong, parts: 1 };
+          },
+        };
+        const nodeChain = await connectNodeChain({ rpcUrl: chain.rpcUrl, privateKey: operatorKey, deployment: chain.deployment });
+        await fillCommittedSlots(
+          { chain: nodeChain, index: store.index, store: store.store, market: store.market, log: (line) => logged.push(line), trees },
+          { marketAddress: chain.market },
+        );
+        expect(taken).to.equal(1);
+        expect(logged.join('\n')).to.match(/the tree built as its column arrived does not match the commit; reading the column whole/);
+        expect(logged.join('\n')).to.not.match(/is not the root of what this node received/);
+        expect(store.market.get(slotId)?.state).to.equal('filled');
+        expect((await slotState(dealId)).state).to.equal(SLOT_STATE.Filled);
+      } finally {
+        store.close();
+      }
     });
   });
 

@@ -38,9 +38,10 @@ describe('node shard routes', () => {
   const shardTarget = (p: { column?: number; index?: ShardIndex } = {}) =>
     anyShardTarget({ fileId: dealId, column: p.column ?? nextColumn++ % SLOTS, index: p.index });
 
-  const makeApp = (s: NodeStore) =>
+  const makeApp = (s: NodeStore, extra: Pick<Parameters<typeof createNodeApp>[0], 'onShardStored'> = {}) =>
     createNodeApp({
       ...s,
+      ...extra,
       identity: { address: nodeAccount.address, chainId: CHAIN_ID },
       limits: { capacityBytes: CAPACITY, maxShardBytes: MAX_SHARD },
       deals: createChainDeals({ publicClient: chain.publicClient }, { market: chain.market }),
@@ -189,6 +190,24 @@ describe('node shard routes', () => {
       const snap = await snapshotStore(nodeStore);
       expect(snap.usage).to.deep.equal({ bytes: 2048, shards: 1, slots: 1 });
       expect(snap.tmp).to.deep.equal([]);
+    });
+  });
+
+  describe('when a new shard is stored', () => {
+    it('tells onShardStored once its row exists (the column’s tree is built as it arrives), and not of a retry or a refusal', async () => {
+      const told: { slotId: string; index: ShardIndex; rowThen: boolean }[] = [];
+      app = makeApp(nodeStore, {
+        onShardStored: (slotId, index) => told.push({ slotId, index, rowThen: nodeStore.index.getShard(slotId, index) !== undefined }),
+      });
+      const target = shardTarget({ index: 3 });
+      const body = randomShard(4096);
+      for (let i = 0; i < 2; i++) {
+        const put = await signedShardPut(sign(), { target, body });
+        expect((await app.request(put.path, put.init)).status).to.equal(i === 0 ? 201 : 200);
+      }
+      const conflicting = await signedShardPut(sign(), { target, body: randomShard(4096) });
+      expect((await app.request(conflicting.path, conflicting.init)).status).to.equal(409);
+      expect(told).to.deep.equal([{ slotId: target.slotId, index: 3, rowThen: true }]);
     });
   });
 
