@@ -48,6 +48,8 @@ export interface Connection {
   chain: Chain;
   chainId: number;
   deployment: Deployment;
+  /** The connection's transport, for wallet clients on the same endpoint. */
+  transport: Transport;
 }
 
 /**
@@ -59,7 +61,7 @@ export interface Connection {
  * const { publicClient, deployment } = await connect(settings);
  */
 export async function connect(settings: Settings): Promise<Connection> {
-  const { publicClient, chain } = await connectChain({ rpcUrl: settings.rpcUrl });
+  const { publicClient, chain, transport } = await connectChain({ rpcUrl: settings.rpcUrl });
   const file = settings.deploymentFile ?? deploymentPath(path.join(settings.root, 'deployments'), chain.id);
   const deployment = await loadDeployment({ file, chainId: chain.id });
   const code = await publicClient.getCode({ address: deployment.contracts.PeerRegistry });
@@ -72,5 +74,5 @@ export async function connect(settings: Settings): Promise<Connection> {
       },
     );
   }
-  return { publicClient, chain, chainId: chain.id, deployment };
+  return { publicClient, chain, chainId: chain.id, deployment, transport };
 }

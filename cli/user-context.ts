@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { createWalletClient, http } from 'viem';
+import { createWalletClient } from 'viem';
 import { type LocalAccount, privateKeyToAccount } from 'viem/accounts';
 import { chainPeerSource, KEYSTORE_FILES, type Keystore, masterFromPrivateKey, openKeystore, type PeerSource, type UploadMarketplaceDeps } from '../client';
 import { type Connection, connect, type Settings } from './settings';
@@ -28,7 +28,7 @@ export async function userContext(settings: Settings, hooks: { onNewKey?: (file:
   const privateKey = settings.privateKey ?? (await accountKey(keystore, hooks));
   const connection = await connect(settings);
   const account = privateKeyToAccount(privateKey);
-  const walletClient = createWalletClient({ account, chain: connection.chain, transport: http(settings.rpcUrl) });
+  const walletClient = createWalletClient({ account, chain: connection.chain, transport: connection.transport });
   const market = connection.deployment.contracts.Marketplace;
   return {
     account,

@@ -3,7 +3,6 @@ import {
   createNonceManager,
   createPublicClient,
   createWalletClient,
-  http,
   type PrivateKeyAccount,
   type PublicClient,
   type Transport,
@@ -13,6 +12,7 @@ import { privateKeyToAccount } from 'viem/accounts';
 import { jsonRpc } from 'viem/nonce';
 import { connectChain } from '../../protocol/chain/connect';
 import type { Deployment } from '../../protocol/chain/deployment';
+import { nodeHttpTransport } from '../../protocol/chain/node-http-transport';
 import { ChainError } from '../../protocol/errors';
 
 /** The node's view of the chain: a public client to read and a wallet client signing with the operator key. */
@@ -42,7 +42,7 @@ export async function connectNodeChain(params: {
       details: { rpcUrl: params.rpcUrl, rpcChainId: chain.id, deploymentChainId: params.deployment.chainId },
     });
   }
-  const probe = createPublicClient({ chain, transport: http(params.rpcUrl, { timeout: 15_000, retryCount: 1 }) });
+  const probe = createPublicClient({ chain, transport: nodeHttpTransport(params.rpcUrl, { timeoutMs: 15_000, retryCount: 1 }) });
   for (const [name, address] of Object.entries(params.deployment.contracts ?? {})) {
     if (!address) continue;
     const code = await probe.getCode({ address: address as `0x${string}` });
@@ -60,7 +60,7 @@ export async function connectNodeChain(params: {
   // hands out nonces so their transactions never collide.
   const account = privateKeyToAccount(params.privateKey, { nonceManager: createNonceManager({ source: jsonRpc() }) });
   // Our own transport (not connectChain's, which gives up after one retry): heartbeats retry themselves.
-  const transport = http(params.rpcUrl, { timeout: 30_000, retryCount: 2 });
+  const transport = nodeHttpTransport(params.rpcUrl, { timeoutMs: 30_000, retryCount: 2 });
   return {
     // Poll receipts every 500 ms rather than viem's 4 s: a node waits on its own transactions at start-up.
     publicClient: createPublicClient({ chain, transport, pollingInterval: 500 }),

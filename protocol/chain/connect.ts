@@ -1,5 +1,6 @@
-import { type Chain, createPublicClient, defineChain, http, type PublicClient, type Transport } from 'viem';
+import { type Chain, createPublicClient, defineChain, type PublicClient, type Transport } from 'viem';
 import { ChainError } from '../errors';
+import { nodeHttpTransport } from './node-http-transport';
 
 /**
  * A viem chain description for any EVM JSON-RPC endpoint, built from its chain id.
@@ -28,7 +29,7 @@ export async function connectChain(params: {
   rpcUrl: string;
   timeoutMs?: number;
 }): Promise<{ publicClient: PublicClient<Transport, Chain>; chain: Chain; transport: Transport }> {
-  const transport = http(params.rpcUrl, { timeout: params.timeoutMs ?? 10_000, retryCount: 1 });
+  const transport = nodeHttpTransport(params.rpcUrl, { timeoutMs: params.timeoutMs ?? 10_000, retryCount: 1 });
   const probe = createPublicClient({ transport });
   let chainId: number;
   try {

@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import { createWalletClient, http } from 'viem';
+import { createWalletClient } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
 import {
   chainPeerSource,
@@ -56,10 +56,10 @@ function memorySampler() {
 }
 
 async function run(task: WorkerTask): Promise<Record<string, unknown>> {
-  const { publicClient, chain } = await connectChain({ rpcUrl: task.rpcUrl });
+  const { publicClient, chain, transport } = await connectChain({ rpcUrl: task.rpcUrl });
   const deployment = await loadDeployment({ file: task.deploymentFile, chainId: chain.id });
   const account = privateKeyToAccount(task.privateKey);
-  const walletClient = createWalletClient({ account, chain, transport: http(task.rpcUrl) });
+  const walletClient = createWalletClient({ account, chain, transport });
   const market = deployment.contracts.Marketplace;
   const token = deployment.contracts.RewardToken;
   if (task.mode === 'baseline') {
