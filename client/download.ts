@@ -17,6 +17,7 @@ import type { PeerExperienceLog } from './peer-experience';
 import type { PeerSource } from './peer-source';
 import type { OnProgress } from './progress';
 import { rowBuffers } from './row-buffers';
+import { type CollectGarbage, createScavenger, exposedGc, SCAVENGE_EVERY_BYTES, type Scavenger } from './scavenger';
 import { type ParsedLink, parseLink } from './share-link';
 import { getHoldings } from './transport/get-holdings';
 import { getShard } from './transport/get-shard';
@@ -37,6 +38,12 @@ export interface DownloadDeps {
   account?: Pick<LocalAccount, 'address' | 'signMessage' | 'signTypedData'>;
   /** Where reads that succeeded and failed are recorded per operator (placement reads it to lower the score of peers that do not serve). */
   experience?: Pick<PeerExperienceLog, 'recordSuccess' | 'recordFailure'>;
+  /**
+   * Asked for a young collection after every 2 MiB received (`createScavenger`: frees the socket
+   * reads Node leaves behind). Default the process's `gc` when Node runs with `--expose-gc`, as the
+   * `dhost` command does; `false` never.
+   */
+  collectGarbage?: CollectGarbage | false;
 }
 
 /** What `download` is asked to do. */
@@ -130,6 +137,10 @@ export async function* download(given: DownloadDeps, params: DownloadParams): As
   const link = parseLink(params.handle);
   const { fileId, fileKey, dealId, manifestIndex, firstShard } = link.location;
   const deps: DownloadDeps = { ...given, access: given.access ?? (await defaultAccess(given, link)) };
+  const scavenger = createScavenger(
+    { gc: given.collectGarbage === false ? undefined : (given.collectGarbage ?? exposedGc()) },
+    { everyBytes: SCAVENGE_EVERY_BYTES },
+  );
   const window = Math.max(1, params.window ?? 4);
   const stop = new AbortController();
   const signal = params.signal ? AbortSignal.any([params.signal, stop.signal]) : stop.signal;
@@ -168,6 +179,7 @@ export async function* download(given: DownloadDeps, params: DownloadParams): As
         timeoutMs: params.timeoutMs,
         hedgeAfterMs: params.hedgeAfterMs,
         reusePieces: params.reusePieces ?? false,
+        scavenger,
         signal,
         onProgress: params.onProgress,
       });
@@ -234,6 +246,7 @@ export async function* download(given: DownloadDeps, params: DownloadParams): As
                 into: buffer,
               },
             );
+            scavenger.received(shard.length);
             const got = createHash('sha256').update(shard).digest('hex');
             if (shard.length !== shardBytes || got !== expected) {
               throw new IntegrityError(`shard ${index} of column ${column} does not match the manifest`, { details: { index, column, expected, got } });
@@ -332,6 +345,7 @@ async function* erasurePieces(
     hedgeAfterMs?: number;
     /** Decrypt in place and hand out views of the receive buffers (see `DownloadParams.reusePieces`). */
     reusePieces: boolean;
+    scavenger: Scavenger;
     signal: AbortSignal;
     onProgress?: OnProgress;
   },
@@ -384,6 +398,7 @@ async function* erasurePieces(
             into: buffer,
           },
         );
+        params.scavenger.received(shard.length);
         const got = createHash('sha256').update(shard).digest('hex');
         if (shard.length !== manifest.shardSize || got !== expected) {
           throw new IntegrityError(`shard ${stripe} of column ${column} does not match the manifest`, { details: { stripe, column, expected, got } });

@@ -133,6 +133,7 @@ export {
   type RedundancyChoice,
 } from './redundancy';
 export { type ResumedUpload, resumeUpload } from './resume-upload';
+export { type CollectGarbage, createScavenger, exposedGc, SCAVENGE_EVERY_BYTES, type Scavenger } from './scavenger';
 export { seededRandom } from './seeded-random';
 export { formatShareLink, formatWebShareLink, type ParsedLink, parseLink } from './share-link';
 export { getHoldings } from './transport/get-holdings';

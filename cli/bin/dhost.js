@@ -1,4 +1,4 @@
-#!/usr/bin/env -S MALLOC_ARENA_MAX=2 node --max-semi-space-size=1
+#!/usr/bin/env -S MALLOC_ARENA_MAX=2 node --max-semi-space-size=1 --expose-gc
 // The `dhost` command. The TypeScript sources are compiled to dist/ by `npm install` (prepare)
 // and by `npm start`; run `npm run build` after changing them. The shebang starts Node with the
 // memory settings of cli/runtime-tuning.ts (a small young generation, two malloc arenas).

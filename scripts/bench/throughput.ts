@@ -4,8 +4,9 @@
  *
  * Two scenarios over the same six nodes:
  * - one file (BENCH_BYTES, default 1 GiB) per scheme (BENCH_SCHEMES, default `rs:4+2`), BENCH_ROUNDS
- *   rounds (default 1) of baseline then pipeline: upload and download MB/s, the bare-transport
- *   baseline of the same run and the ratios, the client's peak RSS and each node's;
+ *   rounds (default 3) of baseline then pipeline: upload and download MB/s (medians over the
+ *   rounds), the bare-transport baseline of the same rounds and the ratios, each round's figures,
+ *   the client's peak RSS (the highest of any round) and each node's;
  * - BENCH_CONCURRENT clients (default 16; 0 skips it), each a process with its own account uploading
  *   its own file of BENCH_CONCURRENT_BYTES (default 32 MiB) at the same time, under
  *   BENCH_CONCURRENT_SCHEME (default `rs:4+2`): aggregate MB/s, each node's peak RSS, the clients' peak RSS.
@@ -36,7 +37,7 @@ import { sampleRss } from './rss-sampler';
 const MiB = 1024 * 1024;
 
 const NOTE =
-  'MB/s are of file bytes (10^6 B/s), medians over the rounds; bytesSent counts every byte put on the wire (replicas × file, or n/k × file plus padding and manifests under RS). upload* counts the whole upload (placement, opening the deal, streaming, manifest, root commit, waiting for the fills); uploadStream* only the streaming of the data. Baseline: the same layout of bytes (every chunk to every replica, or striped over k data columns plus chunk-sized bodies to the m others) sent with the client transport (putShard: signed PUTs, keep-alive node:http) under an open deal (opened outside the timing), the same PUTs in flight per column, read back with getShard (retrieval token) as many stripes ahead as the pipeline, written to a file; no encryption, coding, segment trees, manifest, root commit or fills. Every *RssMB figure is in MiB (2^20 bytes, as /proc reports kB); 150 MB (10^6) is 143.1 MiB. Node peaks: VmRSS sampled every 100 ms per scenario (nodePeakRssMB per scheme and under concurrent uploads); nodeLifetimePeakRssMB is VmHWM over the whole run. perRound[].cpu: CPU seconds (user + system, from /proc) spent in each phase by the client, by the six nodes together and by the chain, with the wall seconds of the phase; uploadStream carries the client CPU of the whole upload. concurrent: separate client processes, one account each, all starting together (a client whose placement finds too few peers answering /status within its 3 s timeout, as happens on an overloaded machine, tries again after 2 s: placementRetries); aggregate MB/s = all file bytes / (last end - first start).';
+  'MB/s are of file bytes (10^6 B/s), medians over the rounds (each round a baseline then a pipeline run; perRound has each round\'s ratios and client peak, clientPeakRssMB is the highest round); bytesSent counts every byte put on the wire (replicas × file, or n/k × file plus padding and manifests under RS). upload* counts the whole upload (placement, opening the deal, streaming, manifest, root commit, waiting for the fills); uploadStream* only the streaming of the data. Baseline: the same layout of bytes (every chunk to every replica, or striped over k data columns plus chunk-sized bodies to the m others) sent with the client transport (putShard: signed PUTs, keep-alive node:http) under an open deal (opened outside the timing), the same PUTs in flight per column, read back with getShard (retrieval token) as many stripes ahead as the pipeline, written to a file; no encryption, coding, segment trees, manifest, root commit or fills. Every *RssMB figure is in MiB (2^20 bytes, as /proc reports kB); 150 MB (10^6) is 143.1 MiB. Node peaks: VmRSS sampled every 100 ms per scenario (nodePeakRssMB per scheme and under concurrent uploads); nodeLifetimePeakRssMB is VmHWM over the whole run. perRound[].cpu: CPU seconds (user + system, from /proc) spent in each phase by the client, by the six nodes together and by the chain, with the wall seconds of the phase; uploadStream carries the client CPU of the whole upload. concurrent: separate client processes, one account each, all starting together (a client whose placement finds too few peers answering /status within its 3 s timeout, as happens on an overloaded machine, tries again after 2 s: placementRetries); aggregate MB/s = all file bytes / (last end - first start).';
 
 function writeRandomFile(file: string, bytes: number): void {
   const fd = fs.openSync(file, 'w');
@@ -129,7 +130,7 @@ async function main(): Promise<void> {
     process.stderr.write(`bench: ${fileBytes / MiB} MiB, ${nodeCount} nodes, schemes ${schemes.join(', ')}\n`);
     // Rounds alternate baseline and pipeline so that both see the same machine load; medians are
     // reported (two cores are shared by the client, six nodes and the chain, so single runs vary).
-    const rounds = Number(process.env.BENCH_ROUNDS ?? 1);
+    const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
     const nodePids = children.map((c) => c.child.pid ?? 0);
     const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
     const mbps = (bytes: number, s: number) => Math.round((bytes / 1e6 / s) * 10) / 10;
@@ -193,6 +194,9 @@ async function main(): Promise<void> {
         nodePeakRssMB: Math.max(...nodePeaks.map((x) => x ?? 0)),
         nodePeakRssMBEach: nodePeaks,
         perRound: pipelines.map((p, i) => ({
+          uploadVsBaseline: Math.round((Number(baselines[i].uploadSeconds) / Number(p.uploadSeconds)) * 100) / 100,
+          downloadVsBaseline: Math.round((Number(baselines[i].downloadSeconds) / Number(p.downloadSeconds)) * 100) / 100,
+          clientPeakRssMB: Number(p.peakRssMB),
           uploadMBps: mbps(fileBytes, Number(p.uploadSeconds)),
           downloadMBps: mbps(fileBytes, Number(p.downloadSeconds)),
           baselineUploadMBps: mbps(fileBytes, Number(baselines[i].uploadSeconds)),

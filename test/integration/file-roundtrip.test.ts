@@ -129,6 +129,50 @@ describe('uploading and downloading files through real peers on a real chain', (
     }
   });
 
+  describe('memory: the socket reads a download leaves behind', () => {
+    /** Downloads with `collectGarbage` (or `false`), counting the collections asked for. */
+    const getCounting = async (handle: string, collect: 'count' | false) => {
+      const asked: unknown[] = [];
+      const collectGarbage = collect === 'count' ? (options?: unknown) => void asked.push(options) : false;
+      const parts: Uint8Array[] = [];
+      for await (const part of download({ peers, marketplace, account, collectGarbage }, { handle })) parts.push(part);
+      return { bytes: Buffer.concat(parts), asked };
+    };
+
+    it('asks for a young collection after every 2 MiB of shards received, replicated or under RS(4,2)', async () => {
+      const bytes = randomBytes(70 * CHUNK + 3);
+      for (const redundancy of [
+        { scheme: 'replicate', replicas: 3 },
+        { scheme: 'rs', dataShards: 4, parityShards: 2 },
+      ] as const) {
+        const result = await put(bytes, { redundancy });
+        const got = await getCounting(result.handle, 'count');
+        expect(Buffer.compare(got.bytes, bytes)).to.equal(0);
+        // At least the 71 (replicated) or 72 (four per stripe) shards of 64 KiB + 16 bytes: two collections of 2 MiB.
+        expect(got.asked.length, redundancy.scheme).to.be.within(2, 3);
+        expect(got.asked.every((o) => JSON.stringify(o) === JSON.stringify({ type: 'minor' }))).to.equal(true);
+      }
+    });
+
+    it('uses the process’s gc when Node exposes it, and none with collectGarbage: false', async () => {
+      const bytes = randomBytes(40 * CHUNK);
+      const result = await put(bytes);
+      const calls: unknown[] = [];
+      const holder = globalThis as { gc?: unknown };
+      const before = holder.gc;
+      holder.gc = (options?: unknown) => void calls.push(options);
+      try {
+        expect(Buffer.compare(await get(result.handle), bytes)).to.equal(0);
+        expect(calls).to.deep.equal([{ type: 'minor' }]);
+        const off = await getCounting(result.handle, false);
+        expect(Buffer.compare(off.bytes, bytes)).to.equal(0);
+        expect(calls).to.have.length(1);
+      } finally {
+        holder.gc = before;
+      }
+    });
+  });
+
   it('places the columns on distinct peers', async () => {
     const result = await put(randomBytes(2 * CHUNK));
     const operators = new Set(result.columns.map((c) => c.operator.toLowerCase()));
