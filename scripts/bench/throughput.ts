@@ -197,6 +197,8 @@ async function main(): Promise<void> {
           uploadVsBaseline: Math.round((Number(baselines[i].uploadSeconds) / Number(p.uploadSeconds)) * 100) / 100,
           downloadVsBaseline: Math.round((Number(baselines[i].downloadSeconds) / Number(p.downloadSeconds)) * 100) / 100,
           clientPeakRssMB: Number(p.peakRssMB),
+          // The client's memory (MB of 10^6, as process.memoryUsage) at its highest RSS sample in each phase.
+          clientMemoryAtPeak: { upload: p.uploadMemory, download: p.downloadMemory },
           uploadMBps: mbps(fileBytes, Number(p.uploadSeconds)),
           downloadMBps: mbps(fileBytes, Number(p.downloadSeconds)),
           baselineUploadMBps: mbps(fileBytes, Number(baselines[i].uploadSeconds)),
