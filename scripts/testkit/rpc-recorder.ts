@@ -1,5 +1,5 @@
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listenLocal } from './local-server';
 
 /**
  * An HTTP JSON-RPC proxy that forwards to `target` and records every method called through it, so
@@ -27,15 +27,6 @@ export async function startRpcRecorder(params: { target: string }): Promise<{ rp
     res.writeHead(upstream.status, { 'content-type': 'application/json' });
     res.end(Buffer.from(await upstream.arrayBuffer()));
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    rpcUrl: `http://127.0.0.1:${port}`,
-    methods: () => [...new Set(seen)].sort(),
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
+  const local = await listenLocal(server);
+  return { rpcUrl: local.url, methods: () => [...new Set(seen)].sort(), close: local.close };
 }

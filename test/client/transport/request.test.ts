@@ -1,5 +1,4 @@
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { expect } from 'chai';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import { PeerRequestError } from '../../../client/errors';
@@ -7,6 +6,7 @@ import { putShard } from '../../../client/transport/put-shard';
 import { peerRequest, retryAfterMs } from '../../../client/transport/request';
 import { randomFileId, slotIdOf } from '../../../protocol/ids';
 import { parseSignedHeaders, verifyRequest } from '../../../protocol/signing';
+import { listenLocal } from '../../../scripts/testkit/local-server';
 
 type Answer = { status: number; body?: unknown; retryAfter?: string };
 
@@ -23,17 +23,8 @@ async function scriptedServer(script: Answer[]) {
       res.end(JSON.stringify(answer.body ?? {}));
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  return {
-    endpoint,
-    seen,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
+  const local = await listenLocal(server);
+  return { endpoint: local.url, seen, close: local.close };
 }
 
 const busy = (retryAfter?: string): Answer => ({ status: 429, retryAfter, body: { error: { code: 'RATE_LIMITED', message: 'slow down' } } });

@@ -1,6 +1,5 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
-import path from 'node:path';
 import { expect } from 'chai';
 import { type ColumnTreeProgress, type ColumnTrees, createColumnTrees } from '../../../node/market/column-trees';
 import { KEPT_LEVEL } from '../../../node/market/fill';
@@ -12,6 +11,7 @@ import { MANIFEST_INDEX, type ShardIndex } from '../../../protocol/column';
 import { randomFileId, type SlotId, slotIdOf } from '../../../protocol/ids';
 import { type SegmentTree, SegmentTreeBuilder } from '../../../protocol/merkle';
 import { scratchDir } from '../../../scripts/testkit/node/shard-requests';
+import { writeStoredShard } from '../../../scripts/testkit/node/stored-shard';
 
 /** A shard as a client sends it: 1 MiB of ciphertext and its 16-byte tag, so segments straddle shards. */
 const SHARD_BYTES = (1 << 20) + 16;
@@ -32,20 +32,7 @@ describe('node/market/column-trees: a node builds each column’s tree while its
 
   /** Writes a shard file and its index row, as a stored PUT leaves them, then tells the trees as the shard route does. */
   const store = async (slotId: SlotId, index: ShardIndex, bytes: Uint8Array, opts: { notify?: boolean } = {}) => {
-    const file = node.store.shardPath(slotId, index);
-    await fs.mkdir(path.dirname(file), { recursive: true });
-    await fs.writeFile(file, bytes);
-    node.index.commitShard({
-      slotId,
-      fileId,
-      column: columns.get(slotId) ?? 0,
-      owner: '0x00000000000000000000000000000000000000aa',
-      index,
-      size: bytes.length,
-      sha256: createHash('sha256').update(bytes).digest('hex'),
-      capacityBytes: 1 << 30,
-      now: 1,
-    });
+    await writeStoredShard(node, { slotId, fileId, column: columns.get(slotId) ?? 0, index, bytes });
     if (opts.notify !== false) trees.shardStored(slotId, index);
   };
   /** The tree of the slot's bytes read whole from disk: what a fill without help computes. */
@@ -54,16 +41,24 @@ describe('node/market/column-trees: a node builds each column’s tree while its
     for await (const piece of readSlotBytes(node, { slotId, layout })) builder.write(piece);
     return builder.finish();
   };
-  /** Finishes a handed-over tree with the parts it has not hashed, as the fill does. */
-  const finish = async (slotId: SlotId, layout: SlotLayout, progress: ColumnTreeProgress): Promise<SegmentTree> => {
-    const rest = { parts: layout.parts.slice(progress.parts), bytes: layout.bytes };
-    for await (const piece of readSlotBytes(node, { slotId, layout: rest })) progress.builder.write(piece);
-    return progress.builder.finish();
-  };
   const layoutOf = (slotId: SlotId): SlotLayout => {
     const layout = slotLayout(node, { slotId });
     if (!layout) throw new Error('the column is incomplete');
     return layout;
+  };
+  /**
+   * Takes the slot's tree (`parts` shards hashed, or the test fails), finishes it with the parts it
+   * has not hashed as the fill does, and returns it with the tree of a whole read.
+   */
+  const handOver = async (slotId: SlotId, parts: number) => {
+    const layout = layoutOf(slotId);
+    const progress = await trees.take(slotId, layout);
+    expect(progress?.parts, 'shards hashed before the fill').to.equal(parts);
+    const { builder } = progress as ColumnTreeProgress;
+    const bytesBefore = builder.bytesWritten;
+    const rest = { parts: layout.parts.slice(parts), bytes: layout.bytes };
+    for await (const piece of readSlotBytes(node, { slotId, layout: rest })) builder.write(piece);
+    return { tree: builder.finish(), whole: await wholeTree(slotId, layout), bytesBefore, layout };
   };
 
   beforeEach(async () => {
@@ -83,13 +78,9 @@ describe('node/market/column-trees: a node builds each column’s tree while its
     const shards = [0, 1, 2, 3].map(() => randomBytes(SHARD_BYTES));
     for (const i of [2, 0, 3, 1]) await store(slotId, i, shards[i]);
     await store(slotId, MANIFEST_INDEX, randomBytes(1234));
-    const layout = layoutOf(slotId);
 
-    const progress = await trees.take(slotId, layout);
-    expect(progress?.parts).to.equal(4);
-    expect(progress?.builder.bytesWritten).to.equal(4 * SHARD_BYTES);
-    const tree = await finish(slotId, layout, progress as ColumnTreeProgress);
-    const whole = await wholeTree(slotId, layout);
+    const { tree, whole, bytesBefore, layout } = await handOver(slotId, 4);
+    expect(bytesBefore).to.equal(4 * SHARD_BYTES);
     expect(Buffer.from(tree.root).toString('hex')).to.equal(Buffer.from(whole.root).toString('hex'));
     expect(tree.segmentCount).to.equal(whole.segmentCount);
     expect(tree.keptNodes.map((n) => Buffer.from(n).toString('hex'))).to.deep.equal(whole.keptNodes.map((n) => Buffer.from(n).toString('hex')));
@@ -107,12 +98,9 @@ describe('node/market/column-trees: a node builds each column’s tree while its
     // Shard 1 lands after the hashing of shard 2's notice found it missing, and nobody says so.
     await store(slotId, 1, shards[1], { notify: false });
     await store(slotId, MANIFEST_INDEX, randomBytes(500));
-    const layout = layoutOf(slotId);
 
-    const progress = await trees.take(slotId, layout);
-    expect(progress?.parts).to.equal(1);
-    const tree = await finish(slotId, layout, progress as ColumnTreeProgress);
-    expect(tree.root).to.deep.equal((await wholeTree(slotId, layout)).root);
+    const { tree, whole } = await handOver(slotId, 1);
+    expect(tree.root).to.deep.equal(whole.root);
   });
 
   it('starts a tree only at shard 0: a column whose shard 0 it never saw is left to the fill', async () => {
@@ -161,11 +149,8 @@ describe('node/market/column-trees: a node builds each column’s tree while its
     await store(slotId, 0, randomBytes(SHARD_BYTES));
     await store(slotId, 1, randomBytes(SHARD_BYTES));
     await store(slotId, MANIFEST_INDEX, randomBytes(64));
-    const layout = layoutOf(slotId);
-    const progress = await trees.take(slotId, layout);
-    expect(progress?.parts).to.equal(2);
-    const tree = await finish(slotId, layout, progress as ColumnTreeProgress);
-    expect(tree.root).to.deep.equal((await wholeTree(slotId, layout)).root);
+    const { tree, whole } = await handOver(slotId, 2);
+    expect(tree.root).to.deep.equal(whole.root);
   });
 
   it('tracks at most maxSlots columns, dropping the least recently fed', async () => {

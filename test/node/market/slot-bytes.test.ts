@@ -1,12 +1,12 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
-import path from 'node:path';
 import { expect } from 'chai';
 import { readSlotBytes, slotLayout } from '../../../node/market/slot-bytes';
 import { type NodeStore, openNodeStore } from '../../../node/store/open-node-store';
 import { MANIFEST_INDEX, type ShardIndex } from '../../../protocol/column';
 import { randomFileId, slotIdOf } from '../../../protocol/ids';
 import { scratchDir } from '../../../scripts/testkit/node/shard-requests';
+import { writeStoredShard } from '../../../scripts/testkit/node/stored-shard';
 
 describe('node/market/slot-bytes: a slot’s bytes in column order', () => {
   let dir: Awaited<ReturnType<typeof scratchDir>>;
@@ -14,22 +14,7 @@ describe('node/market/slot-bytes: a slot’s bytes in column order', () => {
   const fileId = randomFileId();
   const slotId = slotIdOf(fileId, 0);
   /** Writes a shard file and its index row, as a stored PUT leaves them. */
-  const store = async (index: ShardIndex, bytes: Buffer) => {
-    const file = node.store.shardPath(slotId, index);
-    await fs.mkdir(path.dirname(file), { recursive: true });
-    await fs.writeFile(file, bytes);
-    node.index.commitShard({
-      slotId,
-      fileId,
-      column: 0,
-      owner: '0x00000000000000000000000000000000000000aa',
-      index,
-      size: bytes.length,
-      sha256: createHash('sha256').update(bytes).digest('hex'),
-      capacityBytes: 1 << 30,
-      now: 1,
-    });
-  };
+  const store = (index: ShardIndex, bytes: Buffer) => writeStoredShard(node, { slotId, fileId, column: 0, index, bytes });
   const readAll = async () => {
     const layout = slotLayout(node, { slotId });
     if (!layout) throw new Error('no layout');

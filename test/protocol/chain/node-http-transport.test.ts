@@ -1,6 +1,5 @@
 import { execFile } from 'node:child_process';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { expect } from 'chai';
@@ -22,6 +21,7 @@ import { InvalidInputError } from '../../../protocol/errors';
 import { randomFileId } from '../../../protocol/ids';
 import { packageRoot } from '../../../protocol/package-root';
 import { hardhatKey } from '../../../scripts/testkit/chain';
+import { listenLocal } from '../../../scripts/testkit/local-server';
 import { type MarketChain, startMarketChain } from '../../../scripts/testkit/node/market-chain';
 
 /** A local HTTP server answering every request with `answer`, recording what it was sent. */
@@ -35,18 +35,8 @@ async function fakeRpc(answer: (req: http.IncomingMessage, res: http.ServerRespo
       answer(req, res);
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}/rpc`,
-    port,
-    seen,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
+  const local = await listenLocal(server);
+  return { url: `${local.url}/rpc`, port: local.port, seen, close: local.close };
 }
 
 /** The first error in `err`'s cause chain that is an instance of `type`. */
