@@ -1,10 +1,9 @@
-import fs from 'node:fs/promises';
 import type { ShardIndex } from '../../protocol/column';
 import type { SlotId } from '../../protocol/ids';
 import { createKeccakHasher, type Keccak, SegmentTreeBuilder } from '../../protocol/merkle';
 import type { SlotIndex } from '../store/slot-index';
 import type { SlotStore } from '../store/slot-store';
-import type { SlotLayout } from './slot-bytes';
+import { readSlotBytes, type SlotLayout } from './slot-bytes';
 
 /** A slot's tree as far as its shards have arrived in order: the builder has hashed `parts` shards (0 … parts − 1). */
 export interface ColumnTreeProgress {
@@ -66,7 +65,8 @@ export function createColumnTrees(
   const scheduled = new Map<SlotId, boolean>();
   let keccak: Promise<Keccak> | undefined;
   let queue: Promise<void> = Promise.resolve();
-  let buffer = Buffer.alloc(0);
+  /** One read buffer for every slot: the queue hashes one shard at a time. */
+  const buffer = Buffer.allocUnsafe(1 << 20);
 
   const enqueue = <T>(work: () => Promise<T>): Promise<T> => {
     const done = queue.then(work);
@@ -77,36 +77,21 @@ export function createColumnTrees(
     return done;
   };
 
-  const readShard = async (slotId: SlotId, index: number, size: number): Promise<Uint8Array> => {
-    if (buffer.length < size) buffer = Buffer.allocUnsafe(size);
-    const handle = await fs.open(deps.store.shardPath(slotId, index), 'r');
-    try {
-      let at = 0;
-      while (at < size) {
-        const { bytesRead } = await handle.read(buffer, at, size - at, at);
-        if (bytesRead === 0) throw new Error(`shard ${index} is shorter than its index row (${at} of ${size} bytes)`);
-        at += bytesRead;
-      }
-      return buffer.subarray(0, size);
-    } finally {
-      await handle.close();
-    }
-  };
-
   /** Hashes the slot's next shards while their rows exist (starting its tree if shard 0 asked). */
   const advance = async (slotId: SlotId, start: boolean): Promise<void> => {
     let state = tracked.get(slotId);
-    // A new shard 0 starts the tree afresh: it is stored once in a slot's life, so a tree already
-    // there is of bytes since deleted (a slot the operator dropped and its owner wrote again).
-    if (start || !state) {
-      if (!start) return; // taken, forgotten or dropped since: its fill reads the column
+    if (start) {
+      // A new shard 0 starts the tree afresh: it is stored once in a slot's life, so a tree already
+      // there is of bytes since deleted (a slot the operator dropped and its owner wrote again).
       keccak ??= createKeccakHasher();
       state = { builder: await SegmentTreeBuilder.create({ keptLevel: p.keptLevel, keccak: await keccak }), next: 0 };
+    } else if (!state) {
+      return; // taken, forgotten or dropped since: its fill reads the column
     }
     try {
       for (let row = deps.index.getShard(slotId, state.next); row; row = deps.index.getShard(slotId, state.next)) {
-        const bytes = await readShard(slotId, state.next, row.size);
-        state.builder.write(bytes);
+        const part = { index: state.next, size: row.size, offset: 0 };
+        for await (const piece of readSlotBytes(deps, { slotId, layout: { parts: [part], bytes: row.size }, buffer })) state.builder.write(piece);
         state.next++;
       }
     } catch (error) {

@@ -39,12 +39,16 @@ const READ_BYTES = 1 << 20;
  * Streams a slot's bytes in column order from its shard files, read 1 MiB at a time into one
  * reused buffer: each piece is a view that is valid until the next one is asked for (a tree
  * builder copies what it needs at once). A file shorter than its index row throws `ESHORT`.
+ * `buffer` (at least 1 MiB) is read into instead of a new one, for a caller that reads often.
  *
  * @example
  * for await (const piece of readSlotBytes({ store }, { slotId, layout })) builder.write(piece);
  */
-export async function* readSlotBytes(deps: { store: Pick<SlotStore, 'shardPath'> }, p: { slotId: SlotId; layout: SlotLayout }): AsyncGenerator<Uint8Array> {
-  const buffer = Buffer.allocUnsafe(READ_BYTES);
+export async function* readSlotBytes(
+  deps: { store: Pick<SlotStore, 'shardPath'> },
+  p: { slotId: SlotId; layout: SlotLayout; buffer?: Buffer },
+): AsyncGenerator<Uint8Array> {
+  const buffer = p.buffer && p.buffer.length >= READ_BYTES ? p.buffer : Buffer.allocUnsafe(READ_BYTES);
   for (const part of p.layout.parts) {
     const handle = await fs.open(deps.store.shardPath(p.slotId, part.index), 'r');
     try {
