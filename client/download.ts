@@ -3,6 +3,7 @@ import type { Address, LocalAccount } from 'viem';
 import type { MANIFEST_INDEX, ShardIndex } from '../protocol/column';
 import { defaults } from '../protocol/config';
 import { type FileId, slotIdOf } from '../protocol/ids';
+import { type CollectGarbage, createScavenger, exposedGc, MAJOR_AFTER_GROWTH_BYTES, SCAVENGE_EVERY_BYTES, type Scavenger } from '../protocol/scavenger';
 import { accessForLink } from './access/access-for-link';
 import type { ReadAccess } from './access/read-access';
 import { decryptChunk, TAG_BYTES } from './cipher';
@@ -17,7 +18,6 @@ import type { PeerExperienceLog } from './peer-experience';
 import type { PeerSource } from './peer-source';
 import type { OnProgress } from './progress';
 import { rowBuffers } from './row-buffers';
-import { type CollectGarbage, createScavenger, exposedGc, SCAVENGE_EVERY_BYTES, type Scavenger } from './scavenger';
 import { type ParsedLink, parseLink } from './share-link';
 import { getHoldings } from './transport/get-holdings';
 import { getShard } from './transport/get-shard';
@@ -139,7 +139,7 @@ export async function* download(given: DownloadDeps, params: DownloadParams): As
   const deps: DownloadDeps = { ...given, access: given.access ?? (await defaultAccess(given, link)) };
   const scavenger = createScavenger(
     { gc: given.collectGarbage === false ? undefined : (given.collectGarbage ?? exposedGc()) },
-    { everyBytes: SCAVENGE_EVERY_BYTES },
+    { everyBytes: SCAVENGE_EVERY_BYTES, majorAfterGrowthBytes: MAJOR_AFTER_GROWTH_BYTES },
   );
   const window = Math.max(1, params.window ?? 4);
   const stop = new AbortController();

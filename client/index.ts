@@ -11,6 +11,7 @@
  * const deals = await listDeals({ publicClient, market }, { owner: account.address });
  */
 
+export { type CollectGarbage, createScavenger, exposedGc, MAJOR_AFTER_GROWTH_BYTES, SCAVENGE_EVERY_BYTES, type Scavenger } from '../protocol/scavenger';
 export { accessForLink } from './access/access-for-link';
 export { createShareLink, type ShareLink } from './access/create-share-link';
 export { type ReadAccess, readAccessHeaders } from './access/read-access';
@@ -133,7 +134,6 @@ export {
   type RedundancyChoice,
 } from './redundancy';
 export { type ResumedUpload, resumeUpload } from './resume-upload';
-export { type CollectGarbage, createScavenger, exposedGc, SCAVENGE_EVERY_BYTES, type Scavenger } from './scavenger';
 export { seededRandom } from './seeded-random';
 export { formatShareLink, formatWebShareLink, type ParsedLink, parseLink } from './share-link';
 export { getHoldings } from './transport/get-holdings';

@@ -4,6 +4,7 @@ import type { Deployment } from '../protocol/chain/deployment';
 import { peerRegistryAbi } from '../protocol/chain/generated/abis';
 import { marketAbi } from '../protocol/chain/market';
 import { uiDir } from '../protocol/package-root';
+import { createScavenger, exposedGc, MAJOR_AFTER_GROWTH_BYTES, SCAVENGE_EVERY_BYTES } from '../protocol/scavenger';
 import { createNodeApp } from './app';
 import { ensureRegistered } from './chain/ensure-registered';
 import { startHeartbeats } from './chain/heartbeat';
@@ -175,7 +176,10 @@ export async function startNode(options: NodeOptions, signal?: AbortSignal): Pro
     const market = marketplaceAddress(options.deployment);
 
     signal?.throwIfAborted();
-    const nodeStore = await openNodeStore({ dataDir: options.dataDir });
+    // Shard bodies arrive in socket reads that V8 would let pile up outside its heap: young
+    // collections paced by the bytes received, a full one when array buffers grow past a bound.
+    const scavenger = createScavenger({ gc: exposedGc() }, { everyBytes: SCAVENGE_EVERY_BYTES, majorAfterGrowthBytes: MAJOR_AFTER_GROWTH_BYTES });
+    const nodeStore = await openNodeStore({ dataDir: options.dataDir, scavenger });
     cleanups.push(() => nodeStore.close());
     const { recovery } = nodeStore;
     if (recovery.tmpRemoved + recovery.rowsDropped + recovery.filesDropped + recovery.slotsDropped > 0) {

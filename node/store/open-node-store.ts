@@ -1,5 +1,6 @@
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import type { Scavenger } from '../../protocol/scavenger';
 import { nodeDefaults } from '../config';
 import { createMarketState, type MarketState } from './market-state';
 import { createNonceStore, type NonceStore } from './nonce-store';
@@ -42,8 +43,8 @@ export interface NodeStore {
  * // …
  * nodeStore.close();
  */
-export async function openNodeStore(params: { dataDir: string; now?: () => number }): Promise<NodeStore> {
-  const store = await createSlotStore({ dataDir: params.dataDir });
+export async function openNodeStore(params: { dataDir: string; now?: () => number; scavenger?: Pick<Scavenger, 'received'> }): Promise<NodeStore> {
+  const store = await createSlotStore({ dataDir: params.dataDir, scavenger: params.scavenger });
   const file = path.join(store.dataDir, nodeDefaults.indexFileName);
   const db = new Database(file);
   let nonceDb: Database.Database | undefined;

@@ -3,6 +3,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { MANIFEST_INDEX, parseShardIndex, type ShardIndex } from '../../protocol/column';
 import { parseSlotId, type SlotId } from '../../protocol/ids';
+import type { Scavenger } from '../../protocol/scavenger';
 import { BodyLengthMismatchError, ShardTooLargeError } from '../errors';
 
 /** A shard received into `<data>/tmp`, hashed and fsynced, not yet in place. */
@@ -121,7 +122,14 @@ function parseName<T>(parse: (value: string) => T, value: string): T | undefined
  * const temp = await store.receive({ body: request.body, maxBytes: 17 << 20 });
  * await store.place({ temp, slotId, index: 0 });
  */
-export async function createSlotStore(params: { dataDir: string }): Promise<SlotStore> {
+export async function createSlotStore(params: {
+  dataDir: string;
+  /**
+   * Told the size of every piece of a body received, to keep the socket reads Node leaves behind
+   * from piling up (see `createScavenger`; `startNode` passes one for the process).
+   */
+  scavenger?: Pick<Scavenger, 'received'>;
+}): Promise<SlotStore> {
   const dataDir = path.resolve(params.dataDir);
   const tmpDir = path.join(dataDir, 'tmp');
   const slotsDir = path.join(dataDir, 'slots');
@@ -151,6 +159,7 @@ export async function createSlotStore(params: { dataDir: string }): Promise<Slot
             }
             hash.update(chunk);
             await handle.write(chunk);
+            params.scavenger?.received(chunk.byteLength);
           }
         }
         if (declaredLength !== undefined && size !== declaredLength) {

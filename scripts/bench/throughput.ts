@@ -199,6 +199,10 @@ async function main(): Promise<void> {
           clientPeakRssMB: Number(p.peakRssMB),
           // The client's memory (MB of 10^6, as process.memoryUsage) at its highest RSS sample in each phase.
           clientMemoryAtPeak: { upload: p.uploadMemory, download: p.downloadMemory },
+          // V8's collections in the client during the download, by kind: count and milliseconds.
+          clientDownloadGc: p.downloadGc,
+          // Shard GETs the download made (k per stripe without hedges or retries).
+          downloadShardRequests: p.downloadShardRequests,
           uploadMBps: mbps(fileBytes, Number(p.uploadSeconds)),
           downloadMBps: mbps(fileBytes, Number(p.downloadSeconds)),
           baselineUploadMBps: mbps(fileBytes, Number(baselines[i].uploadSeconds)),

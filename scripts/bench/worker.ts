@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import { PerformanceObserver, constants as perfConstants } from 'node:perf_hooks';
 import { createWalletClient } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
 import {
@@ -15,6 +16,7 @@ import {
   upload,
 } from '../../client';
 import { selfIssuedAccess } from '../../client/access/self-issued-access';
+import { nodeHttpRequester } from '../../client/transport/http-requester';
 import { connectChain } from '../../protocol/chain/connect';
 import { loadDeployment } from '../../protocol/chain/deployment';
 import { ASSIGNMENT_HEADER } from '../../protocol/chain/market';
@@ -39,7 +41,36 @@ interface WorkerTask {
   targets: { url: string; address: `0x${string}` }[];
 }
 
-/** Samples memory every 50 ms and keeps the sample with the highest RSS. */
+/**
+ * Counts V8's collections by kind (minor, major, incremental marking, weak callbacks) and their
+ * milliseconds, whoever started them.
+ */
+function gcCounter() {
+  const kinds: Record<number, string> = {
+    [perfConstants.NODE_PERFORMANCE_GC_MINOR]: 'minor',
+    [perfConstants.NODE_PERFORMANCE_GC_MAJOR]: 'major',
+    [perfConstants.NODE_PERFORMANCE_GC_INCREMENTAL]: 'incremental',
+    [perfConstants.NODE_PERFORMANCE_GC_WEAKCB]: 'weakCallbacks',
+  };
+  const seen: Record<string, { count: number; ms: number }> = {};
+  const observer = new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) {
+      const kind = kinds[(entry as unknown as { detail: { kind: number } }).detail.kind] ?? 'other';
+      seen[kind] ??= { count: 0, ms: 0 };
+      seen[kind].count += 1;
+      seen[kind].ms += entry.duration;
+    }
+  });
+  observer.observe({ entryTypes: ['gc'] });
+  return {
+    stop: () => {
+      observer.disconnect();
+      return Object.fromEntries(Object.entries(seen).map(([k, v]) => [k, { count: v.count, ms: Math.round(v.ms) }]));
+    },
+  };
+}
+
+/** Samples memory every 200 ms and keeps the sample with the highest RSS. */
 function memorySampler() {
   let peak = process.memoryUsage();
   const timer = setInterval(() => {
@@ -162,14 +193,25 @@ async function run(task: WorkerTask): Promise<Record<string, unknown>> {
       uploadMemory,
     };
   }
+  // Shard requests the download makes (hedges and retries included; a clean RS(k, m) download asks k per stripe).
+  const shardRequests = { count: 0 };
+  const request = nodeHttpRequester();
+  const countingRequest: typeof request = (r) => {
+    if (r.method === 'GET' && /\/shards\//.test(r.url)) shardRequests.count += 1;
+    return request(r);
+  };
   const downMem = memorySampler();
+  const downGc = gcCounter();
   const cpu0 = process.cpuUsage();
   const { bytes } = await downloadToFile(
-    { peers, marketplace: { publicClient, market, registry: deployment.contracts.PeerRegistry }, account },
+    { peers, marketplace: { publicClient, market, registry: deployment.contracts.PeerRegistry }, account, request: countingRequest },
     { handle: result.handle, outPath: task.out },
   );
   const t2 = performance.now();
   const downloadMemory = downMem.stop();
+  // Give the observer the last entries (they are delivered asynchronously).
+  await new Promise((r) => setImmediate(r));
+  const downloadGc = downGc.stop();
   const cpu1 = process.cpuUsage(cpu0);
   // Bytes on the wire: every column's shards and manifest copy (columns are equal in length; 512-byte segments).
   const bytesSent = result.columns.length * (result.deal?.segmentCount ?? 0) * 512;
@@ -186,6 +228,8 @@ async function run(task: WorkerTask): Promise<Record<string, unknown>> {
     idleRssMB: Math.round(idle / 1e5) / 10,
     uploadMemory,
     downloadMemory,
+    downloadGc,
+    downloadShardRequests: shardRequests.count,
     uploadCpuSeconds,
     downloadCpuSeconds: (cpu1.user + cpu1.system) / 1e6,
     times: { uploadStartedAt: startedAt, streamedAt: streamedWallAt ?? uploadEndedAt, uploadEndedAt, downloadEndedAt: Date.now() },
