@@ -8,19 +8,24 @@ import { NotFoundError } from '../errors';
  * response wants more (the socket has drained). The handle is closed when the last byte is read,
  * when the client goes away (cancel), and on any error. A file that ends before `size` fails the
  * stream (`NotFoundError SHARD_NOT_FOUND`), which cuts the response short of its Content-Length:
- * never a byte the index does not describe.
+ * never a byte the index does not describe. `signal` (see `responseGone`) closes the handle too,
+ * for a client gone before the server began to read the body.
  *
  * @example
- * return c.body(fileBody(handle, { size: row.size, pieceBytes: 256 * 1024 }), 200, headers);
+ * return c.body(fileBody(handle, { size: row.size, pieceBytes: 256 * 1024, signal: responseGone(c) }), 200, headers);
  */
-export function fileBody(handle: FileHandle, params: { size: number; pieceBytes: number }): ReadableStream<Uint8Array> {
+export function fileBody(handle: FileHandle, params: { size: number; pieceBytes: number; signal?: AbortSignal }): ReadableStream<Uint8Array> {
   let position = 0;
   let closed = false;
   const close = async () => {
     if (closed) return;
     closed = true;
+    params.signal?.removeEventListener('abort', onGone);
     await handle.close().catch(() => {});
   };
+  const onGone = () => void close();
+  if (params.signal?.aborted) onGone();
+  else params.signal?.addEventListener('abort', onGone, { once: true });
   return new ReadableStream<Uint8Array>(
     {
       async pull(controller) {

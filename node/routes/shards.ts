@@ -19,6 +19,7 @@ import type { SlotIndex } from '../store/slot-index';
 import type { SlotStore } from '../store/slot-store';
 import { fileBody } from './file-body';
 import { requestBody } from './request-body';
+import { responseGone } from './response-gone';
 
 /** What the shard routes need. */
 export interface ShardRoutesDeps {
@@ -121,14 +122,20 @@ export function shardRoutes(deps: ShardRoutesDeps): Hono<NodeEnv> {
       if (cause.code === 'ENOENT') throw notFound();
       throw cause;
     });
-    const { size } = await handle.stat();
+    const size = await handle.stat().then(
+      (stat) => stat.size,
+      async (cause: unknown) => {
+        await handle.close();
+        throw cause;
+      },
+    );
     if (size !== row.size) {
       // Replaced or dropped between the lookup and the open: never serve bytes the row does not describe.
       await handle.close();
       throw notFound();
     }
     // 256 KiB reads: a 1 MiB shard in four pieces, each read into its own buffer and written out as is.
-    return c.body(fileBody(handle, { size, pieceBytes: READ_PIECE_BYTES }), 200, headers);
+    return c.body(fileBody(handle, { size, pieceBytes: READ_PIECE_BYTES, signal: responseGone(c) }), 200, headers);
   });
 
   return app;

@@ -71,6 +71,48 @@ describe('node/routes/file-body', () => {
     expect(counted.closed).to.equal(true);
   });
 
+  it('closes the file, reading nothing, when its signal aborts before the body is read (client gone before the response began)', async () => {
+    const bytes = randomBytes(3 * 4096);
+    const { handle, counted } = await fileOf(bytes);
+    const gone = new AbortController();
+    const stream = fileBody(handle, { size: bytes.length, pieceBytes: 4096, signal: gone.signal });
+    expect(counted.closed).to.equal(false);
+    gone.abort(new Error('client gone'));
+    await new Promise((r) => setImmediate(r));
+    expect(counted.closed).to.equal(true);
+    expect(counted.reads).to.equal(0);
+    await stream.cancel();
+  });
+
+  it('closes the file at once when its signal has already aborted', async () => {
+    const { handle, counted } = await fileOf(randomBytes(100));
+    fileBody(handle, { size: 100, pieceBytes: 4096, signal: AbortSignal.abort(new Error('client gone')) });
+    await new Promise((r) => setImmediate(r));
+    expect(counted.closed).to.equal(true);
+  });
+
+  it('stops listening to its signal once the file is closed after the last byte', async () => {
+    const bytes = randomBytes(100);
+    const { handle } = await fileOf(bytes);
+    const gone = new AbortController();
+    let listeners = 0;
+    const add = gone.signal.addEventListener.bind(gone.signal);
+    const remove = gone.signal.removeEventListener.bind(gone.signal);
+    Object.assign(gone.signal, {
+      addEventListener: (...args: Parameters<AbortSignal['addEventListener']>) => {
+        listeners += 1;
+        add(...args);
+      },
+      removeEventListener: (...args: Parameters<AbortSignal['removeEventListener']>) => {
+        listeners -= 1;
+        remove(...args);
+      },
+    });
+    const pieces = await readAll(fileBody(handle, { size: bytes.length, pieceBytes: 4096, signal: gone.signal }));
+    expect(Buffer.compare(Buffer.concat(pieces), bytes)).to.equal(0);
+    expect(listeners).to.equal(0);
+  });
+
   it('fails with SHARD_NOT_FOUND, and closes the file, when the file ends before its indexed size', async () => {
     const bytes = randomBytes(5000);
     const { handle, counted } = await fileOf(bytes);
