@@ -26,8 +26,10 @@ export const nodeDefaults = {
   noncePruneIntervalMs: 60_000,
   /** Marketplace work (log scan, fills, proofs) four times per epoch: a challenge is answered well inside its epoch. */
   marketIntervalFraction: 1 / 4,
-  /** …but at least every 2 s: an uploader waits for the fills after committing its root, and one
-   * `eth_getLogs` every 2 s per node is cheap for any RPC endpoint. */
+  /** …but at least every 2 s: an uploader waits for the fills after committing its root (its notice
+   * starts a round at once; the interval is the fallback). A quiet round is cheap for any RPC
+   * endpoint: the prover and the watch each read the current epoch, and nothing else once the
+   * epoch's seed is recorded and every slot is done for it (`ProverMemory`, `MissingWatch`). */
   marketIntervalMaxMs: 2_000,
   /** Shard uploads in progress at once; one more gets 429 `TOO_MANY_UPLOADS`. 64 × a 16 MiB shard
    * bounds buffers and open temporary files, and is far above the few shards per column a client keeps in flight. */

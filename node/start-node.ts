@@ -18,7 +18,7 @@ import { createColumnTrees } from './market/column-trees';
 import { fillCommittedSlots, KEPT_LEVEL } from './market/fill';
 import { startMarketLoop } from './market/market-loop';
 import { marketplaceAddress } from './market/marketplace-address';
-import { proveRound } from './market/prover';
+import { createProverMemory, proveRound } from './market/prover';
 import { createMissingWatch, watchMissingProofs } from './market/watch-missing';
 import { withdrawMarkerCredit } from './market/withdraw-credit';
 import { redactUrl } from './status/config-view';
@@ -294,6 +294,8 @@ export async function startNode(options: NodeOptions, signal?: AbortSignal): Pro
     marketIntervalMs =
       options.marketIntervalMs ?? Math.min(Number(marketConfig.epochLength) * 1000 * nodeDefaults.marketIntervalFraction, nodeDefaults.marketIntervalMaxMs);
     const marketDeps = { chain, index: nodeStore.index, store: nodeStore.store, market: nodeStore.market, log, trees };
+    // What a round need not read again (final seeds, slots done for the epoch): a quiet round costs a call or two.
+    const proverMemory = createProverMemory();
     const watch = createMissingWatch();
     // The marker credit is withdrawn in the first round (left from before a restart) and after every round that marked a miss.
     let sweepCredit = true;
@@ -302,7 +304,7 @@ export async function startNode(options: NodeOptions, signal?: AbortSignal): Pro
         round: async (roundSignal) => {
           try {
             await fillCommittedSlots(marketDeps, { marketAddress: market, signal: roundSignal });
-            await proveRound(marketDeps, { marketAddress: market, signal: roundSignal });
+            await proveRound({ ...marketDeps, memory: proverMemory }, { marketAddress: market, signal: roundSignal });
           } finally {
             // The watchtower runs even when the node's own work failed this round; it never throws.
             const report = await watchMissingProofs({ chain, market: nodeStore.market, watch, log }, { marketAddress: market, signal: roundSignal });

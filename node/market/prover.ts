@@ -1,5 +1,6 @@
 import { type Address, bytesToHex, type Hex } from 'viem';
 import { marketAbi, readDeal, readSlot, SLOT_STATE } from '../../protocol/chain/market';
+import type { SlotId } from '../../protocol/ids';
 import { createKeccakHasher, depthOf, proveSegment, SEGMENT_BYTES } from '../../protocol/merkle';
 import type { MarketState } from '../store/market-state';
 import type { SlotIndex } from '../store/slot-index';
@@ -10,6 +11,36 @@ import { readSlotRange, slotLayout } from './slot-bytes';
 
 /** Claim a filled slot's pay every this many epochs (and at once after its deal ended). */
 export const CLAIM_EVERY_EPOCHS = 4n;
+
+const ZERO_SEED = `0x${'0'.repeat(64)}`;
+
+/**
+ * What the prover keeps between rounds so that a round reads only what can have changed: the
+ * market's missing window (fixed at deployment), the epochs whose seed is recorded and whose seed
+ * block is fixed (both final), and the slots with nothing left to do in the current epoch (under
+ * a recorded seed, not challenged or proven, pay claimed when due). A node's rounds run every few
+ * seconds: without it each read every filled slot's challenge, slot and deal again, calls that grew
+ * with the slots held; with it a quiet round costs one call. Memory only: a restarted node reads
+ * everything once more.
+ */
+export interface ProverMemory {
+  missingWindow?: bigint;
+  seeded: Set<bigint>;
+  seedBlockFixed: Set<bigint>;
+  /** Slot → the epoch it has nothing left to do in. */
+  doneIn: Map<SlotId, bigint>;
+}
+
+/**
+ * An empty `ProverMemory`, one per node process (given to every `proveRound`).
+ *
+ * @example
+ * const memory = createProverMemory();
+ * await proveRound({ chain, index, store, market, log, memory }, { marketAddress });
+ */
+export function createProverMemory(): ProverMemory {
+  return { seeded: new Set(), seedBlockFixed: new Set(), doneIn: new Map() };
+}
 
 /**
  * One round of the prover, safe to run at any time and after any restart (it reads what to do from
@@ -23,6 +54,9 @@ export const CLAIM_EVERY_EPOCHS = 4n;
  * 4. claims settled pay every few epochs and after the deal's end; once the chain shows the slot
  *    finished (collateral released), deletes its data and marks it done.
  *
+ * With `memory` (see `ProverMemory`) steps 1 and 2 are skipped once done, and a slot with nothing
+ * left to do in the current epoch is not read again before the next.
+ *
  * @example
  * await proveRound({ chain, index, store, market, log }, { marketAddress });
  */
@@ -33,10 +67,13 @@ export async function proveRound(
     store: Pick<SlotStore, 'shardPath' | 'removeSlot'>;
     market: MarketState;
     log: (line: string) => void;
+    /** Kept between rounds (`createProverMemory`); without it every round reads everything. */
+    memory?: ProverMemory;
   },
   p: { marketAddress: Address; signal?: AbortSignal },
 ): Promise<void> {
   const { publicClient } = deps.chain;
+  const memory = deps.memory ?? createProverMemory();
   const read = <T>(functionName: string, args: readonly unknown[] = []) =>
     publicClient.readContract({ address: p.marketAddress, abi: marketAbi, functionName, args } as never) as Promise<T>;
   const send = async (functionName: string, args: readonly unknown[] = []): Promise<boolean> => {
@@ -46,18 +83,33 @@ export async function proveRound(
   };
 
   const epoch = await read<bigint>('currentEpoch');
-  if ((await read<bigint>('seedBlockOf', [epoch + 1n])) === 0n) await send('fixSeedBlock');
-  if ((await read<Hex>('seedOf', [epoch])) === `0x${'0'.repeat(64)}`) {
-    const seedBlock = await read<bigint>('seedBlockOf', [epoch]);
-    const head = await publicClient.getBlockNumber();
-    // The recording transaction lands in head + 1 or later, which must be after N and within 256.
-    if (seedBlock !== 0n && seedBlock <= head && head < seedBlock + 256n) await send('recordSeed', [epoch]);
+  for (const e of memory.seeded) if (e < epoch) memory.seeded.delete(e);
+  for (const e of memory.seedBlockFixed) if (e <= epoch) memory.seedBlockFixed.delete(e);
+  for (const [slotId, e] of memory.doneIn) if (e < epoch) memory.doneIn.delete(slotId);
+  if (!memory.seedBlockFixed.has(epoch + 1n)) {
+    const fixed = (await read<bigint>('seedBlockOf', [epoch + 1n])) !== 0n || (await send('fixSeedBlock'));
+    if (fixed) memory.seedBlockFixed.add(epoch + 1n);
   }
+  if (!memory.seeded.has(epoch)) {
+    let seeded = (await read<Hex>('seedOf', [epoch])) !== ZERO_SEED;
+    if (!seeded) {
+      const seedBlock = await read<bigint>('seedBlockOf', [epoch]);
+      const head = await publicClient.getBlockNumber();
+      // The recording transaction lands in head + 1 or later, which must be after N and within 256.
+      if (seedBlock !== 0n && seedBlock <= head && head < seedBlock + 256n) seeded = await send('recordSeed', [epoch]);
+    }
+    if (seeded) memory.seeded.add(epoch);
+  }
+  // Only under a recorded seed is "not challenged" final for the epoch.
+  const seeded = memory.seeded.has(epoch);
 
-  const missingWindow = BigInt((await read<{ missingWindowEpochs: number }>('config')).missingWindowEpochs);
-  const keccak = await createKeccakHasher();
+  memory.missingWindow ??= BigInt((await read<{ missingWindowEpochs: number }>('config')).missingWindowEpochs);
+  const missingWindow = memory.missingWindow;
+  let keccak: Awaited<ReturnType<typeof createKeccakHasher>> | undefined;
   for (const row of deps.market.inState('filled')) {
     p.signal?.throwIfAborted();
+    if (memory.doneIn.get(row.slotId) === epoch) continue;
+    let settled = seeded;
     const [challenged, segmentIndex] = await read<readonly [boolean, bigint]>('challengeOf', [row.slotId, epoch]);
     if (challenged && !(await read<boolean>('isProven', [row.slotId, epoch]))) {
       try {
@@ -67,6 +119,7 @@ export async function proveRound(
         const groupSegments = 2 ** level;
         const first = Math.floor(Number(segmentIndex) / groupSegments) * groupSegments;
         const group = await readSlotRange(deps, { slotId: row.slotId, layout, start: first * SEGMENT_BYTES, length: groupSegments * SEGMENT_BYTES });
+        keccak ??= await createKeccakHasher();
         const { segment, proof } = proveSegment(keccak, {
           segmentCount: row.segmentCount,
           keptLevel: row.tree.keptLevel,
@@ -76,8 +129,9 @@ export async function proveRound(
         });
         if (await send('submitProof', [row.slotId, bytesToHex(segment), proof.map((n) => bytesToHex(n))])) {
           deps.log(`proved slot ${row.slotId} for epoch ${epoch} (segment ${segmentIndex})`);
-        }
+        } else settled = false;
       } catch (error) {
+        settled = false;
         deps.log(`cannot prove slot ${row.slotId} for epoch ${epoch} (segment ${segmentIndex}): ${errorText(error)}`);
       }
     }
@@ -89,7 +143,9 @@ export async function proveRound(
       const endEpoch = deal ? deal.endEpoch : epoch;
       // After the end: claim what is unsettled, then once more when the last missing window closes (collateral back).
       const finishable = ended && (slot.settledThrough + 1n < endEpoch || epoch >= endEpoch + missingWindow);
-      if (finishable || epoch > slot.settledThrough + CLAIM_EVERY_EPOCHS) await send('claim', [row.slotId]);
+      if ((finishable || epoch > slot.settledThrough + CLAIM_EVERY_EPOCHS) && !(await send('claim', [row.slotId]))) settled = false;
+      // A finishable slot is looked at again until the chain shows it finished.
+      if (finishable) settled = false;
     }
     const after = slot.state === SLOT_STATE.Filled ? await readSlot(deps.chain, { market: p.marketAddress, slotId: row.slotId }) : slot;
     if (
@@ -100,7 +156,8 @@ export async function proveRound(
       deps.index.deleteSlot(row.slotId);
       await deps.store.removeSlot(row.slotId);
       deps.market.setState(row.slotId, 'done');
+      memory.doneIn.delete(row.slotId);
       deps.log(`slot ${row.slotId} is ${after.state === SLOT_STATE.Finished ? 'finished' : 'no longer ours'}: its data was deleted`);
-    }
+    } else if (settled) memory.doneIn.set(row.slotId, epoch);
   }
 }

@@ -29,6 +29,8 @@ export interface MissingWatch {
   nextDeal: number;
   /** The market's `missingWindowEpochs` (fixed at deployment), once read. */
   missingWindow?: bigint;
+  /** Epochs of the window whose seed is recorded (final: not read again); pruned with `settled`. */
+  seeded: Set<bigint>;
 }
 
 /** What one watch round did. */
@@ -49,7 +51,7 @@ export interface WatchReport {
  * await watchMissingProofs({ chain, market, watch, log }, { marketAddress });
  */
 export function createMissingWatch(): MissingWatch {
-  return { slotsOf: new Map(), settled: new Map(), nextDeal: 0 };
+  return { slotsOf: new Map(), settled: new Map(), nextDeal: 0, seeded: new Set() };
 }
 
 /**
@@ -95,12 +97,16 @@ export async function watchMissingProofs(
     const current = await read<bigint>('currentEpoch');
     const first = current > watch.missingWindow ? current - watch.missingWindow : 0n;
     for (const [key, epoch] of watch.settled) if (epoch < first) watch.settled.delete(key);
+    for (const epoch of watch.seeded) if (epoch < first) watch.seeded.delete(epoch);
 
     const deals = [...own.keys()];
     const start = watch.nextDeal % deals.length;
     const ordered = [...deals.slice(start), ...deals.slice(0, start)];
     for (let epoch = first; epoch < current; epoch++) {
-      if ((await read<Hex>('seedOf', [epoch])) === ZERO_SEED) continue;
+      if (!watch.seeded.has(epoch)) {
+        if ((await read<Hex>('seedOf', [epoch])) === ZERO_SEED) continue;
+        watch.seeded.add(epoch);
+      }
       for (const [d, dealId] of ordered.entries()) {
         let slots = watch.slotsOf.get(dealId);
         if (slots === undefined) {

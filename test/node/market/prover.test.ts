@@ -3,6 +3,7 @@ import path from 'node:path';
 import { mine, time } from '@nomicfoundation/hardhat-network-helpers';
 import { expect } from 'chai';
 import hre from 'hardhat';
+import { encodeFunctionData } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
 import { type RunningNode, startNode } from '../../../node/start-node';
 import { readNodeStatus } from '../../../node/status/read-node-status';
@@ -22,6 +23,7 @@ import {
   uploadColumn,
 } from '../../../scripts/testkit/node/market-chain';
 import { randomShard, scratchDir } from '../../../scripts/testkit/node/shard-requests';
+import { startRpcRecorder } from '../../../scripts/testkit/rpc-recorder';
 
 const PRICE = 10n ** 16n;
 
@@ -159,6 +161,54 @@ describe('node/market/prover: a node proves its challenged slots from disk', () 
         ),
       );
       await expect(fs.access(slotDir)).to.be.rejected;
+    });
+  });
+
+  describe('between rounds of one epoch', () => {
+    it('reads a slot again only in the next epoch once it has nothing left to do (proven), and proves it there', async () => {
+      const rec = await startRpcRecorder({ target: chain.rpcUrl });
+      try {
+        // This node speaks to the chain through the recorder.
+        await node.stop();
+        node = await startNode({
+          dataDir: dir.path,
+          port: 0,
+          capacityBytes: 1 << 26,
+          privateKey: operatorKey,
+          rpcUrl: rec.rpcUrl,
+          deployment: chain.deployment,
+          marketIntervalMs: 50,
+          log: (line) => logged.push(line),
+        });
+        const { dealId, fillEpoch } = await filledDeal();
+        const slotId = slotIdOf(dealId, 0);
+        await enterEpochAfter(fillEpoch);
+        const epoch = fillEpoch + 1n;
+        await eventually('the proof is accepted', async () => ((await read<boolean>('isProven', [slotId, epoch])) ? true : undefined));
+
+        const selector = (functionName: 'challengeOf' | 'currentEpoch') =>
+          encodeFunctionData({ abi: marketAbi, functionName, args: functionName === 'challengeOf' ? [slotId, epoch] : [] } as never).slice(0, 10);
+        const count = (functionName: 'challengeOf' | 'currentEpoch') =>
+          rec
+            .calls()
+            .filter(
+              (c) =>
+                c.method === 'eth_call' && c.data?.startsWith(selector(functionName)) && (functionName !== 'challengeOf' || c.data.includes(slotId.slice(2))),
+            ).length;
+        // The node's own slot (column 0): the watch reads the challenges of the others' columns only.
+        const challengeReads = count('challengeOf');
+        const rounds = count('currentEpoch');
+        await eventually('ten more rounds have run', async () => (count('currentEpoch') >= rounds + 20 ? true : undefined));
+        expect(count('challengeOf')).to.equal(challengeReads);
+
+        await enterEpochAfter(epoch);
+        await eventually('the next epoch’s proof is accepted', async () => ((await read<boolean>('isProven', [slotId, epoch + 1n])) ? true : undefined));
+        expect(count('challengeOf')).to.be.greaterThan(challengeReads);
+        expect(logged.filter((l) => /cannot prove/.test(l))).to.deep.equal([]);
+      } finally {
+        await node.stop();
+        await rec.close();
+      }
     });
   });
 
