@@ -8,7 +8,7 @@
  *   frequent young collections free them within about a megabyte of allocation.
  * - `--expose-gc`: gives the process V8's collector, which a download (and a node, for the shard
  *   bodies it receives) asks for a young collection after every 2 MiB received, and for a full one
- *   when array buffers grew 16 MiB past what the last full one left (`protocol/scavenger.ts`):
+ *   when heap and array buffers grew 16 MiB past what the last full one left (`protocol/scavenger.ts`):
  *   Node reads sockets into fresh 64 KiB buffers that would otherwise pile up to V8's 64 MB
  *   external-memory limit. In three 1 GiB benchmark rounds the client peaked at 123–156 MiB
  *   without it, 116–139 MiB with young collections alone, 112–117 MiB with the full ones too.

@@ -246,7 +246,7 @@ export async function* download(given: DownloadDeps, params: DownloadParams): As
                 into: buffer,
               },
             );
-            scavenger.received(shard.length);
+            scavenger.progressed(shard.length);
             const got = createHash('sha256').update(shard).digest('hex');
             if (shard.length !== shardBytes || got !== expected) {
               throw new IntegrityError(`shard ${index} of column ${column} does not match the manifest`, { details: { index, column, expected, got } });
@@ -398,7 +398,7 @@ async function* erasurePieces(
             into: buffer,
           },
         );
-        params.scavenger.received(shard.length);
+        params.scavenger.progressed(shard.length);
         const got = createHash('sha256').update(shard).digest('hex');
         if (shard.length !== manifest.shardSize || got !== expected) {
           throw new IntegrityError(`shard ${stripe} of column ${column} does not match the manifest`, { details: { stripe, column, expected, got } });

@@ -6,6 +6,7 @@ import { defaults } from '../protocol/config';
 import { DhostError, InvalidInputError } from '../protocol/errors';
 import { type FileId, MAX_COLUMNS, randomFileId, type SlotId, slotIdOf } from '../protocol/ids';
 import { createKeccakHasher, dealRootOf, MAX_DEPTH, SegmentTreeBuilder, slotRootProof } from '../protocol/merkle';
+import { type CollectGarbage, createScavenger, exposedGc, MAJOR_AFTER_GROWTH_BYTES, SCAVENGE_EVERY_BYTES } from '../protocol/scavenger';
 import type { SlotCommit } from '../protocol/wire';
 import { encodeBatchHeader } from './batch/batch-header';
 import { checkChunkSize, chunkCountOf, chunkStream, lastChunkLengthOf } from './chunker';
@@ -112,6 +113,12 @@ export interface UploadDeps {
   request?: HttpRequester;
   /** What this client has seen of peers (placement scores by it; a peer that fails a write is recorded). */
   experience?: PeerExperienceLog;
+  /**
+   * Asked for a full collection when the heap and array buffers grew 16 MiB past what the last one
+   * left, checked after every 2 MiB sent (`createScavenger` with `young: false`). Default the
+   * process's `gc` when Node runs with `--expose-gc`, as the `dhost` command does; `false` never.
+   */
+  collectGarbage?: CollectGarbage | false;
 }
 
 /** What `upload` is asked to do. */
@@ -437,6 +444,10 @@ export async function uploadFiles(deps: UploadDeps, params: UploadFilesParams): 
     throw new InvalidInputError(`a batch holds at most ${MAX_BATCH_FILES} files`, { details: { files: params.files.length } });
   const epochs = params.epochs ?? DEFAULT_DEAL_EPOCHS;
   const fillTimeoutSeconds = params.fillTimeoutSeconds ?? DEFAULT_FILL_TIMEOUT_SECONDS;
+  const scavenger = createScavenger(
+    { gc: deps.collectGarbage === false ? undefined : (deps.collectGarbage ?? exposedGc()) },
+    { everyBytes: SCAVENGE_EVERY_BYTES, majorAfterGrowthBytes: MAJOR_AFTER_GROWTH_BYTES, young: false },
+  );
   const pollIntervalMs = params.pollIntervalMs ?? 1000;
   checkChunkSize(chunkSize);
   if (params.replicas !== undefined && (!Number.isInteger(params.replicas) || params.replicas < 1 || params.replicas > MAX_COLUMNS))
@@ -845,6 +856,7 @@ export async function uploadFiles(deps: UploadDeps, params: UploadFilesParams): 
         release.done();
       }
       bytes += row.plainBytes;
+      scavenger.progressed(row.plainBytes);
       params.onProgress?.({ phase: 'upload', bytes, totalBytes: size });
     }
     await drain();

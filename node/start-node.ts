@@ -177,7 +177,7 @@ export async function startNode(options: NodeOptions, signal?: AbortSignal): Pro
 
     signal?.throwIfAborted();
     // Shard bodies arrive in socket reads that V8 would let pile up outside its heap: young
-    // collections paced by the bytes received, a full one when array buffers grow past a bound.
+    // collections paced by the bytes received, a full one when heap and array buffers grow past a bound.
     const scavenger = createScavenger({ gc: exposedGc() }, { everyBytes: SCAVENGE_EVERY_BYTES, majorAfterGrowthBytes: MAJOR_AFTER_GROWTH_BYTES });
     const nodeStore = await openNodeStore({ dataDir: options.dataDir, scavenger });
     cleanups.push(() => nodeStore.close());

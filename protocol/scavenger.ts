@@ -4,7 +4,7 @@ export type CollectGarbage = (options?: { type?: 'minor' | 'major' }) => void;
 /** Bytes received between two young collections (see `createScavenger`). */
 export const SCAVENGE_EVERY_BYTES = 2 * 1024 * 1024;
 
-/** Growth of array-buffer memory since the last full collection past which another is asked for (see `createScavenger`). */
+/** Growth of the collectable memory (heap in use + array buffers) since the last full collection past which another is asked for (see `createScavenger`). */
 export const MAJOR_AFTER_GROWTH_BYTES = 16 * 1024 * 1024;
 
 /**
@@ -19,12 +19,13 @@ export function exposedGc(): CollectGarbage | undefined {
   return typeof gc === 'function' ? (gc as CollectGarbage) : undefined;
 }
 
-/** Counts received bytes and asks for collections (see `createScavenger`). */
+/** Counts the bytes received (or sent) and asks for collections (see `createScavenger`). */
 export interface Scavenger {
-  received(bytes: number): void;
+  /** `bytes` more were received (or sent). */
+  progressed(bytes: number): void;
   /** Young collections asked for so far. */
   readonly collections: number;
-  /** Full collections asked for so far (the first, then one each time array-buffer memory grew past its bound). */
+  /** Full collections asked for so far (the first, then one each time the collectable memory grew past its bound). */
   readonly majorCollections: number;
 }
 
@@ -41,41 +42,57 @@ export interface Scavenger {
  *   objects.
  * - A read whose owner lived through two young collections (it waited in a stream while the
  *   process was busy) sits in the old generation until a full collection, which V8 starts only
- *   64 MB later. So, when `majorAfterGrowthBytes` is given, the first young collection is followed
- *   by a full one, and the process's array-buffer memory left after it (`arrayBuffers`) becomes
- *   the reference; after each later young collection, once that memory has grown by more than
- *   `majorAfterGrowthBytes` past the reference, another full collection is asked for and the
+ *   64 MB later; the heap objects of a long receipt (promises, requests) pile up there too. So,
+ *   when `majorAfterGrowthBytes` is given, the first young collection is followed by a full one,
+ *   and the collectable memory left after it (`collectable`: heap in use plus array buffers)
+ *   becomes the reference; after each later young collection, once that memory has grown by more
+ *   than `majorAfterGrowthBytes` past the reference, another full collection is asked for and the
  *   reference taken again. A working set that grew for good (buffers the receiver keeps) costs one
  *   extra full collection, and a small receipt (under `everyBytes`) none.
+ * - A sender (an upload) passes `young: false`: it reads few bytes from its sockets, but the heap
+ *   garbage of preparing each request (signatures, headers, promises) reaches the old generation
+ *   the same way; only the bound's full collections are asked for.
  *
  * Without `gc` (Node without `--expose-gc`, a browser) it does nothing.
  *
  * @example
  * const scavenger = createScavenger({ gc: exposedGc() }, { everyBytes: SCAVENGE_EVERY_BYTES, majorAfterGrowthBytes: MAJOR_AFTER_GROWTH_BYTES });
- * scavenger.received(shard.length);
+ * scavenger.progressed(shard.length);
  */
 export function createScavenger(
-  deps: { gc?: CollectGarbage; arrayBuffers?: () => number },
-  p: { everyBytes: number; majorAfterGrowthBytes?: number },
+  deps: { gc?: CollectGarbage; collectable?: () => number },
+  p: {
+    everyBytes: number;
+    majorAfterGrowthBytes?: number;
+    /** Young collections after every `everyBytes` (default true); `false` keeps only the bound's full ones (a sender, whose socket reads are few). */
+    young?: boolean;
+  },
 ): Scavenger {
-  const arrayBuffers = deps.arrayBuffers ?? (() => process.memoryUsage().arrayBuffers);
+  const collectable =
+    deps.collectable ??
+    (() => {
+      const m = process.memoryUsage();
+      return m.heapUsed + m.arrayBuffers;
+    });
   let reference: number | undefined;
   let pending = 0;
   let collections = 0;
   let majorCollections = 0;
   return {
-    received(bytes) {
+    progressed(bytes) {
       if (!deps.gc) return;
       pending += bytes;
       if (pending < p.everyBytes) return;
       pending = 0;
-      collections++;
-      deps.gc({ type: 'minor' });
+      if (p.young !== false) {
+        collections++;
+        deps.gc({ type: 'minor' });
+      }
       if (p.majorAfterGrowthBytes === undefined) return;
-      if (reference !== undefined && arrayBuffers() - reference <= p.majorAfterGrowthBytes) return;
+      if (reference !== undefined && collectable() - reference <= p.majorAfterGrowthBytes) return;
       majorCollections++;
       deps.gc({ type: 'major' });
-      reference = arrayBuffers();
+      reference = collectable();
     },
     get collections() {
       return collections;

@@ -43,7 +43,7 @@ export interface NodeStore {
  * // …
  * nodeStore.close();
  */
-export async function openNodeStore(params: { dataDir: string; now?: () => number; scavenger?: Pick<Scavenger, 'received'> }): Promise<NodeStore> {
+export async function openNodeStore(params: { dataDir: string; now?: () => number; scavenger?: Pick<Scavenger, 'progressed'> }): Promise<NodeStore> {
   const store = await createSlotStore({ dataDir: params.dataDir, scavenger: params.scavenger });
   const file = path.join(store.dataDir, nodeDefaults.indexFileName);
   const db = new Database(file);

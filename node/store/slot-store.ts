@@ -128,7 +128,7 @@ export async function createSlotStore(params: {
    * Told the size of every piece of a body received, to keep the socket reads Node leaves behind
    * from piling up (see `createScavenger`; `startNode` passes one for the process).
    */
-  scavenger?: Pick<Scavenger, 'received'>;
+  scavenger?: Pick<Scavenger, 'progressed'>;
 }): Promise<SlotStore> {
   const dataDir = path.resolve(params.dataDir);
   const tmpDir = path.join(dataDir, 'tmp');
@@ -159,7 +159,7 @@ export async function createSlotStore(params: {
             }
             hash.update(chunk);
             await handle.write(chunk);
-            params.scavenger?.received(chunk.byteLength);
+            params.scavenger?.progressed(chunk.byteLength);
           }
         }
         if (declaredLength !== undefined && size !== declaredLength) {

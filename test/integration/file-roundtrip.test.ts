@@ -24,6 +24,7 @@ import { selfIssuedAccess } from '../../client/access/self-issued-access';
 import { connectChain } from '../../protocol/chain/connect';
 import { MANIFEST_INDEX } from '../../protocol/column';
 import { TOKEN_HEADER } from '../../protocol/retrieval-token';
+import type { CollectGarbage } from '../../protocol/scavenger';
 import { startTestNetwork, type TestNetwork } from '../../scripts/testkit/network';
 
 const CHUNK = 64 * 1024;
@@ -62,12 +63,15 @@ describe('uploading and downloading files through real peers on a real chain', (
     return file;
   };
 
-  const put = async (bytes: Uint8Array, opts: { replicas?: number; redundancy?: Redundancy; onProgress?: (p: { bytes: number }) => void } = {}) => {
+  const put = async (
+    bytes: Uint8Array,
+    opts: { replicas?: number; redundancy?: Redundancy; onProgress?: (p: { bytes: number }) => void; collectGarbage?: CollectGarbage | false } = {},
+  ) => {
     const file = writeFile(`in-${randomBytes(4).toString('hex')}`, bytes);
     // Replication unless asked otherwise: most of these specifications are about three copies.
     const redundancy = opts.redundancy ?? { scheme: 'replicate', replicas: opts.replicas ?? 3 };
     return upload(
-      { account, chainId: net.chainId, master, peers, marketplace },
+      { account, chainId: net.chainId, master, peers, marketplace, collectGarbage: opts.collectGarbage },
       { source: await fileSource(file), name: path.basename(file), chunkSize: CHUNK, redundancy, onProgress: opts.onProgress },
     );
   };
@@ -129,7 +133,7 @@ describe('uploading and downloading files through real peers on a real chain', (
     }
   });
 
-  describe('memory: the socket reads a download leaves behind', () => {
+  describe('memory: collections paced by the bytes received or sent', () => {
     const isMinor = (o: unknown) => JSON.stringify(o) === JSON.stringify({ type: 'minor' });
     const isMajor = (o: unknown) => JSON.stringify(o) === JSON.stringify({ type: 'major' });
     /** Downloads with `collectGarbage` (or `false`), counting the collections asked for. */
@@ -151,10 +155,32 @@ describe('uploading and downloading files through real peers on a real chain', (
         const got = await getCounting(result.handle, 'count');
         expect(Buffer.compare(got.bytes, bytes)).to.equal(0);
         // At least the 71 (replicated) or 72 (four per stripe) shards of 64 KiB + 16 bytes: two young collections of 2 MiB.
-        // (The first young one is followed by a full one, and later ones when array buffers grew 16 MiB: protocol/scavenger's specification.)
+        // (The first young one is followed by a full one, and later ones when heap and array buffers grew 16 MiB: protocol/scavenger's specification.)
         expect(got.asked.filter(isMinor).length, redundancy.scheme).to.be.within(2, 3);
         expect(got.asked.every((o) => isMinor(o) || isMajor(o))).to.equal(true);
       }
+    });
+
+    it('an upload asks the process’s gc for full collections only (the first after 2 MiB sent), and none with collectGarbage: false', async () => {
+      const bytes = randomBytes(70 * CHUNK + 3);
+      const calls: unknown[] = [];
+      const holder = globalThis as { gc?: unknown };
+      const before = holder.gc;
+      holder.gc = (options?: unknown) => void calls.push(options);
+      let paced: Awaited<ReturnType<typeof put>>;
+      let off: Awaited<ReturnType<typeof put>>;
+      let pacedCalls: unknown[];
+      try {
+        paced = await put(bytes, { redundancy: { scheme: 'rs', dataShards: 4, parityShards: 2 } });
+        pacedCalls = calls.splice(0);
+        off = await put(bytes, { collectGarbage: false });
+      } finally {
+        holder.gc = before;
+      }
+      expect(pacedCalls.length).to.be.greaterThan(0);
+      expect(pacedCalls.every(isMajor)).to.equal(true);
+      expect(calls).to.deep.equal([]);
+      for (const result of [paced, off]) expect(Buffer.compare(await get(result.handle), bytes)).to.equal(0);
     });
 
     it('uses the process’s gc when Node exposes it, and none with collectGarbage: false', async () => {

@@ -21,7 +21,7 @@ describe('node/store/slot-store: receiving a body tells the scavenger what arriv
 
   it('reports each piece of the body once it is written, and the file holds every byte', async () => {
     const told: number[] = [];
-    const store = await createSlotStore({ dataDir: dir.path, scavenger: { received: (bytes) => void told.push(bytes) } });
+    const store = await createSlotStore({ dataDir: dir.path, scavenger: { progressed: (bytes) => void told.push(bytes) } });
     const temp = await store.receive({ body: pieces(65536, 65536, 17), maxBytes: 1 << 20, declaredLength: 131089 });
     expect(told).to.deep.equal([65536, 65536, 17]);
     const bytes = await fs.readFile(temp.path);
@@ -31,7 +31,7 @@ describe('node/store/slot-store: receiving a body tells the scavenger what arriv
 
   it('reports what was written before a body turned out longer than declared, and leaves no file behind', async () => {
     const told: number[] = [];
-    const store = await createSlotStore({ dataDir: dir.path, scavenger: { received: (bytes) => void told.push(bytes) } });
+    const store = await createSlotStore({ dataDir: dir.path, scavenger: { progressed: (bytes) => void told.push(bytes) } });
     const refused = await store.receive({ body: pieces(100, 100), maxBytes: 1 << 20, declaredLength: 150 }).then(
       () => undefined,
       (err: unknown) => err,
@@ -43,7 +43,7 @@ describe('node/store/slot-store: receiving a body tells the scavenger what arriv
 
   it('is given its scavenger by openNodeStore', async () => {
     const told: number[] = [];
-    const nodeStore = await openNodeStore({ dataDir: dir.path, scavenger: { received: (bytes) => void told.push(bytes) } });
+    const nodeStore = await openNodeStore({ dataDir: dir.path, scavenger: { progressed: (bytes) => void told.push(bytes) } });
     try {
       await nodeStore.store.receive({ body: pieces(10, 20), maxBytes: 100 });
       expect(told).to.deep.equal([10, 20]);
