@@ -16,16 +16,17 @@ const ZERO_SEED = `0x${'0'.repeat(64)}`;
 
 /**
  * What the prover keeps between rounds so that a round reads only what can have changed: the
- * market's missing window (fixed at deployment), the epochs whose seed is recorded and whose seed
- * block is fixed (both final), and the slots with nothing left to do in the current epoch (under
- * a recorded seed, not challenged or proven, pay claimed when due). A node's rounds run every few
- * seconds: without it each read every filled slot's challenge, slot and deal again, calls that grew
- * with the slots held; with it a quiet round costs one call. Memory only: a restarted node reads
- * everything once more.
+ * market's missing window (fixed at deployment), the epochs whose seed question is settled
+ * (recorded, or never to be: its block was not fixed before the epoch began, or its 256 blocks have
+ * passed) and whose next seed block is fixed, and the slots with nothing left to do in the current
+ * epoch (seed settled and not challenged, or proven; pay claimed when due). A node's rounds run
+ * every few seconds: without it each read every filled slot's challenge, slot and deal again, calls
+ * that grew with the slots held; with it a quiet round costs one call. Memory only: a restarted
+ * node reads everything once more.
  */
 export interface ProverMemory {
   missingWindow?: bigint;
-  seeded: Set<bigint>;
+  seedSettled: Set<bigint>;
   seedBlockFixed: Set<bigint>;
   /** Slot → the epoch it has nothing left to do in. */
   doneIn: Map<SlotId, bigint>;
@@ -39,7 +40,7 @@ export interface ProverMemory {
  * await proveRound({ chain, index, store, market, log, memory }, { marketAddress });
  */
 export function createProverMemory(): ProverMemory {
-  return { seeded: new Set(), seedBlockFixed: new Set(), doneIn: new Map() };
+  return { seedSettled: new Set(), seedBlockFixed: new Set(), doneIn: new Map() };
 }
 
 /**
@@ -83,25 +84,27 @@ export async function proveRound(
   };
 
   const epoch = await read<bigint>('currentEpoch');
-  for (const e of memory.seeded) if (e < epoch) memory.seeded.delete(e);
+  for (const e of memory.seedSettled) if (e < epoch) memory.seedSettled.delete(e);
   for (const e of memory.seedBlockFixed) if (e <= epoch) memory.seedBlockFixed.delete(e);
   for (const [slotId, e] of memory.doneIn) if (e < epoch) memory.doneIn.delete(slotId);
   if (!memory.seedBlockFixed.has(epoch + 1n)) {
     const fixed = (await read<bigint>('seedBlockOf', [epoch + 1n])) !== 0n || (await send('fixSeedBlock'));
     if (fixed) memory.seedBlockFixed.add(epoch + 1n);
   }
-  if (!memory.seeded.has(epoch)) {
-    let seeded = (await read<Hex>('seedOf', [epoch])) !== ZERO_SEED;
-    if (!seeded) {
+  if (!memory.seedSettled.has(epoch)) {
+    let settled = (await read<Hex>('seedOf', [epoch])) !== ZERO_SEED;
+    if (!settled) {
       const seedBlock = await read<bigint>('seedBlockOf', [epoch]);
       const head = await publicClient.getBlockNumber();
       // The recording transaction lands in head + 1 or later, which must be after N and within 256.
-      if (seedBlock !== 0n && seedBlock <= head && head < seedBlock + 256n) seeded = await send('recordSeed', [epoch]);
+      if (seedBlock !== 0n && seedBlock <= head && head < seedBlock + 256n) settled = await send('recordSeed', [epoch]);
+      // A seed block is fixed only in the epoch before: none now means no seed, as does one whose 256 blocks have passed.
+      else if (seedBlock === 0n || head >= seedBlock + 256n) settled = true;
     }
-    if (seeded) memory.seeded.add(epoch);
+    if (settled) memory.seedSettled.add(epoch);
   }
-  // Only under a recorded seed is "not challenged" final for the epoch.
-  const seeded = memory.seeded.has(epoch);
+  // Only under a settled seed is "not challenged" final for the epoch.
+  const seedSettled = memory.seedSettled.has(epoch);
 
   memory.missingWindow ??= BigInt((await read<{ missingWindowEpochs: number }>('config')).missingWindowEpochs);
   const missingWindow = memory.missingWindow;
@@ -109,7 +112,7 @@ export async function proveRound(
   for (const row of deps.market.inState('filled')) {
     p.signal?.throwIfAborted();
     if (memory.doneIn.get(row.slotId) === epoch) continue;
-    let settled = seeded;
+    let settled = seedSettled;
     const [challenged, segmentIndex] = await read<readonly [boolean, bigint]>('challengeOf', [row.slotId, epoch]);
     if (challenged && !(await read<boolean>('isProven', [row.slotId, epoch]))) {
       try {

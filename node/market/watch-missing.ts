@@ -29,8 +29,8 @@ export interface MissingWatch {
   nextDeal: number;
   /** The market's `missingWindowEpochs` (fixed at deployment), once read. */
   missingWindow?: bigint;
-  /** Epochs of the window whose seed is recorded (final: not read again); pruned with `settled`. */
-  seeded: Set<bigint>;
+  /** Epochs of the window whose seed is known for good: recorded (true), or never to be (false: no seed block, or its 256 blocks passed); pruned with `settled`. */
+  seeds: Map<bigint, boolean>;
 }
 
 /** What one watch round did. */
@@ -51,7 +51,7 @@ export interface WatchReport {
  * await watchMissingProofs({ chain, market, watch, log }, { marketAddress });
  */
 export function createMissingWatch(): MissingWatch {
-  return { slotsOf: new Map(), settled: new Map(), nextDeal: 0, seeded: new Set() };
+  return { slotsOf: new Map(), settled: new Map(), nextDeal: 0, seeds: new Map() };
 }
 
 /**
@@ -97,16 +97,27 @@ export async function watchMissingProofs(
     const current = await read<bigint>('currentEpoch');
     const first = current > watch.missingWindow ? current - watch.missingWindow : 0n;
     for (const [key, epoch] of watch.settled) if (epoch < first) watch.settled.delete(key);
-    for (const epoch of watch.seeded) if (epoch < first) watch.seeded.delete(epoch);
+    for (const epoch of watch.seeds.keys()) if (epoch < first) watch.seeds.delete(epoch);
+    let head: bigint | undefined;
+    /** Whether `epoch` (before the current one) has a seed; remembered once the answer is final. */
+    const hasSeed = async (epoch: bigint): Promise<boolean> => {
+      const known = watch.seeds.get(epoch);
+      if (known !== undefined) return known;
+      if ((await read<Hex>('seedOf', [epoch])) !== ZERO_SEED) {
+        watch.seeds.set(epoch, true);
+        return true;
+      }
+      const seedBlock = await read<bigint>('seedBlockOf', [epoch]);
+      head ??= await deps.chain.publicClient.getBlockNumber();
+      if (seedBlock === 0n || head >= seedBlock + 256n) watch.seeds.set(epoch, false);
+      return false;
+    };
 
     const deals = [...own.keys()];
     const start = watch.nextDeal % deals.length;
     const ordered = [...deals.slice(start), ...deals.slice(0, start)];
     for (let epoch = first; epoch < current; epoch++) {
-      if (!watch.seeded.has(epoch)) {
-        if ((await read<Hex>('seedOf', [epoch])) === ZERO_SEED) continue;
-        watch.seeded.add(epoch);
-      }
+      if (!(await hasSeed(epoch))) continue;
       for (const [d, dealId] of ordered.entries()) {
         let slots = watch.slotsOf.get(dealId);
         if (slots === undefined) {

@@ -37,7 +37,7 @@ import { sampleRss } from './rss-sampler';
 const MiB = 1024 * 1024;
 
 const NOTE =
-  "MB/s are of file bytes (10^6 B/s), medians over the rounds (each round a baseline then a pipeline run; perRound has each round's ratios and client peak, clientPeakRssMB is the highest round); bytesSent counts every byte put on the wire (replicas × file, or n/k × file plus padding and manifests under RS). upload* counts the whole upload (placement, opening the deal, streaming, manifest, root commit, waiting for the fills); uploadStream* only the streaming of the data. Baseline: the same layout of bytes (every chunk to every replica, or striped over k data columns plus chunk-sized bodies to the m others) sent with the client transport (putShard: signed PUTs, keep-alive node:http) under an open deal (opened outside the timing), the same PUTs in flight per column, read back with getShard (retrieval token) as many stripes ahead as the pipeline, written to a file; no encryption, coding, segment trees, manifest, root commit or fills. Every *RssMB figure is in MiB (2^20 bytes, as /proc reports kB); 150 MB (10^6) is 143.1 MiB. Node peaks: VmRSS sampled every 100 ms per scenario (nodePeakRssMB per scheme and under concurrent uploads); nodeLifetimePeakRssMB is VmHWM over the whole run. perRound[].cpu: CPU seconds (user + system, from /proc) spent in each phase by the client, by the six nodes together and by the chain, with the wall seconds of the phase; uploadStream carries the client CPU of the whole upload. concurrent: separate client processes, one account each, all starting together (a client whose placement finds too few peers answering /status within its 3 s timeout, as happens on an overloaded machine, tries again after 2 s: placementRetries); aggregate MB/s = all file bytes / (last end - first start).";
+  "MB/s are of file bytes (10^6 B/s), medians over the rounds (each round a baseline then a pipeline run, each started after \`sync\` has written back the disk's dirty pages; perRound has each round's ratios and client peak, clientPeakRssMB is the highest round); bytesSent counts every byte put on the wire (replicas × file, or n/k × file plus padding and manifests under RS). upload* counts the whole upload (placement, opening the deal, streaming, manifest, root commit, waiting for the fills); uploadStream* only the streaming of the data. Baseline: the same layout of bytes (every chunk to every replica, or striped over k data columns plus chunk-sized bodies to the m others) sent with the client transport (putShard: signed PUTs, keep-alive node:http) under an open deal (opened outside the timing), the same PUTs in flight per column, read back with getShard (retrieval token) as many stripes ahead as the pipeline, written to a file; no encryption, coding, segment trees, manifest, root commit or fills. Every *RssMB figure is in MiB (2^20 bytes, as /proc reports kB); 150 MB (10^6) is 143.1 MiB. Node peaks: VmRSS sampled every 100 ms per scenario (nodePeakRssMB per scheme and under concurrent uploads); nodeLifetimePeakRssMB is VmHWM over the whole run. perRound[].cpu: CPU seconds (user + system, from /proc) spent in each phase by the client, by the six nodes together and by the chain, with the wall seconds of the phase; uploadStream carries the client CPU of the whole upload. concurrent: separate client processes, one account each, all starting together (a client whose placement finds too few peers answering /status within its 3 s timeout, as happens on an overloaded machine, tries again after 2 s: placementRetries); aggregate MB/s = all file bytes / (last end - first start).";
 
 function writeRandomFile(file: string, bytes: number): void {
   const fd = fs.openSync(file, 'w');
@@ -67,6 +67,15 @@ function runWorker(root: string, task: Record<string, unknown>): Promise<Record<
       code === 0 ? resolve(JSON.parse(out.trim().split('\n').pop() ?? '{}')) : reject(new Error(`${task.mode} worker exited ${code}`)),
     );
   });
+}
+
+/**
+ * Writes back the machine's dirty pages (`sync`) before a timed run, so that no run pays for the
+ * write-back of the one before: the first baseline, on a clean disk, otherwise ran up to a fifth
+ * faster than every run after it.
+ */
+function settleDisk(): void {
+  execFileSync('sync');
 }
 
 function filesEqual(a: string, b: string): boolean {
@@ -154,7 +163,9 @@ async function main(): Promise<void> {
       };
       const cpuRounds: Record<string, unknown>[] = [];
       for (let r = 0; r < rounds; r++) {
+        settleDisk();
         baselines.push(await runWorker(root, { ...common, redundancy, mode: 'baseline', file, out: path.join(work, 'baseline.out') }));
+        settleDisk();
         pipelines.push(await runWorker(root, { ...common, redundancy, mode: 'pipeline', file, out: path.join(work, 'output.bin') }));
         intact &&= filesEqual(file, path.join(work, 'output.bin')) && filesEqual(file, path.join(work, 'baseline.out'));
         {

@@ -8,7 +8,7 @@ import { privateKeyToAccount } from 'viem/accounts';
 import { type RunningNode, startNode } from '../../../node/start-node';
 import { readNodeStatus } from '../../../node/status/read-node-status';
 import { marketAbi, readDeal, readSlot, SLOT_STATE } from '../../../protocol/chain/market';
-import { type FileId, slotIdOf } from '../../../protocol/ids';
+import { type FileId, type SlotId, slotIdOf } from '../../../protocol/ids';
 import { hardhatKey } from '../../../scripts/testkit/chain';
 import {
   columnRoot,
@@ -41,8 +41,8 @@ describe('node/market/prover: a node proves its challenged slots from disk', () 
   const read = <T>(functionName: string, args: readonly unknown[] = []) =>
     chain.publicClient.readContract({ address: chain.market, abi: marketAbi, functionName, args } as never) as Promise<T>;
   /** A filled two-slot deal whose column 0 this node holds. */
-  const filledDeal = async (): Promise<{ dealId: FileId; fillEpoch: bigint }> => {
-    const dealId = await openTestDeal(chain, { ownerKey, slots: 2, bytesPerSlot: 1n << 20n, durationEpochs: 3, pricePerSlotEpoch: PRICE });
+  const filledDeal = async (durationEpochs = 3): Promise<{ dealId: FileId; fillEpoch: bigint }> => {
+    const dealId = await openTestDeal(chain, { ownerKey, slots: 2, bytesPerSlot: 1n << 20n, durationEpochs, pricePerSlotEpoch: PRICE });
     const deadline = (await laterNow(chain)) + 86_400n;
     const mine0 = await uploadColumn(writer, {
       url: node.url,
@@ -165,46 +165,75 @@ describe('node/market/prover: a node proves its challenged slots from disk', () 
   });
 
   describe('between rounds of one epoch', () => {
+    /** Restarts this test's node speaking to the chain through an RPC recorder. */
+    const restartRecorded = async (rec: Awaited<ReturnType<typeof startRpcRecorder>>) => {
+      await node.stop();
+      node = await startNode({
+        dataDir: dir.path,
+        port: 0,
+        capacityBytes: 1 << 26,
+        privateKey: operatorKey,
+        rpcUrl: rec.rpcUrl,
+        deployment: chain.deployment,
+        marketIntervalMs: 50,
+        log: (line) => logged.push(line),
+      });
+    };
+    /** Counts the recorded `eth_call`s of `functionName` (for `challengeOf`, those about `slotId` only). */
+    const counter = (rec: Awaited<ReturnType<typeof startRpcRecorder>>, slotId: SlotId) => (functionName: 'challengeOf' | 'currentEpoch') => {
+      const selector = encodeFunctionData({ abi: marketAbi, functionName, args: functionName === 'challengeOf' ? [slotId, 0n] : [] } as never).slice(0, 10);
+      return rec
+        .calls()
+        .filter((c) => c.method === 'eth_call' && c.data?.startsWith(selector) && (functionName !== 'challengeOf' || c.data.includes(slotId.slice(2)))).length;
+    };
+    /** Waits for ten more rounds (each reads the current epoch twice: prover and watch). */
+    const tenRounds = async (count: ReturnType<typeof counter>) => {
+      const rounds = count('currentEpoch');
+      await eventually('ten more rounds have run', async () => (count('currentEpoch') >= rounds + 20 ? true : undefined));
+    };
+
     it('reads a slot again only in the next epoch once it has nothing left to do (proven), and proves it there', async () => {
       const rec = await startRpcRecorder({ target: chain.rpcUrl });
       try {
-        // This node speaks to the chain through the recorder.
-        await node.stop();
-        node = await startNode({
-          dataDir: dir.path,
-          port: 0,
-          capacityBytes: 1 << 26,
-          privateKey: operatorKey,
-          rpcUrl: rec.rpcUrl,
-          deployment: chain.deployment,
-          marketIntervalMs: 50,
-          log: (line) => logged.push(line),
-        });
+        await restartRecorded(rec);
         const { dealId, fillEpoch } = await filledDeal();
         const slotId = slotIdOf(dealId, 0);
+        const count = counter(rec, slotId);
         await enterEpochAfter(fillEpoch);
         const epoch = fillEpoch + 1n;
         await eventually('the proof is accepted', async () => ((await read<boolean>('isProven', [slotId, epoch])) ? true : undefined));
-
-        const selector = (functionName: 'challengeOf' | 'currentEpoch') =>
-          encodeFunctionData({ abi: marketAbi, functionName, args: functionName === 'challengeOf' ? [slotId, epoch] : [] } as never).slice(0, 10);
-        const count = (functionName: 'challengeOf' | 'currentEpoch') =>
-          rec
-            .calls()
-            .filter(
-              (c) =>
-                c.method === 'eth_call' && c.data?.startsWith(selector(functionName)) && (functionName !== 'challengeOf' || c.data.includes(slotId.slice(2))),
-            ).length;
         // The node's own slot (column 0): the watch reads the challenges of the others' columns only.
         const challengeReads = count('challengeOf');
-        const rounds = count('currentEpoch');
-        await eventually('ten more rounds have run', async () => (count('currentEpoch') >= rounds + 20 ? true : undefined));
+        await tenRounds(count);
         expect(count('challengeOf')).to.equal(challengeReads);
 
         await enterEpochAfter(epoch);
         await eventually('the next epoch’s proof is accepted', async () => ((await read<boolean>('isProven', [slotId, epoch + 1n])) ? true : undefined));
         expect(count('challengeOf')).to.be.greaterThan(challengeReads);
         expect(logged.filter((l) => /cannot prove/.test(l))).to.deep.equal([]);
+      } finally {
+        await node.stop();
+        await rec.close();
+      }
+    });
+
+    it('reads a slot once in an epoch that can have no seed (its block was not fixed before the epoch began)', async () => {
+      const rec = await startRpcRecorder({ target: chain.rpcUrl });
+      try {
+        const { dealId, fillEpoch } = await filledDeal(10);
+        const slotId = slotIdOf(dealId, 0);
+        // No node runs through the next epoch, so nobody fixes the seed block of the one after it.
+        await node.stop();
+        await time.increase(2 * epochLength);
+        await mine(1);
+        const epoch = await read<bigint>('currentEpoch');
+        expect(epoch).to.equal(fillEpoch + 2n);
+        expect(await read<bigint>('seedBlockOf', [epoch])).to.equal(0n);
+        await restartRecorded(rec);
+        const count = counter(rec, slotId);
+        await tenRounds(count);
+        expect(count('challengeOf')).to.equal(1);
+        expect(await read<string>('seedOf', [epoch])).to.equal(`0x${'0'.repeat(64)}`);
       } finally {
         await node.stop();
         await rec.close();
