@@ -3,7 +3,7 @@ import type { Address, LocalAccount } from 'viem';
 import type { MANIFEST_INDEX, ShardIndex } from '../protocol/column';
 import { defaults } from '../protocol/config';
 import { type FileId, slotIdOf } from '../protocol/ids';
-import { type CollectGarbage, createScavenger, exposedGc, MAJOR_AFTER_GROWTH_BYTES, SCAVENGE_EVERY_BYTES, type Scavenger } from '../protocol/scavenger';
+import { type CollectGarbage, collectorOf, createScavenger, MAJOR_AFTER_GROWTH_BYTES, SCAVENGE_EVERY_BYTES, type Scavenger } from '../protocol/scavenger';
 import { accessForLink } from './access/access-for-link';
 import type { ReadAccess } from './access/read-access';
 import { decryptChunk, TAG_BYTES } from './cipher';
@@ -138,7 +138,7 @@ export async function* download(given: DownloadDeps, params: DownloadParams): As
   const { fileId, fileKey, dealId, manifestIndex, firstShard } = link.location;
   const deps: DownloadDeps = { ...given, access: given.access ?? (await defaultAccess(given, link)) };
   const scavenger = createScavenger(
-    { gc: given.collectGarbage === false ? undefined : (given.collectGarbage ?? exposedGc()) },
+    { gc: collectorOf(given.collectGarbage) },
     { everyBytes: SCAVENGE_EVERY_BYTES, majorAfterGrowthBytes: MAJOR_AFTER_GROWTH_BYTES },
   );
   const window = Math.max(1, params.window ?? 4);

@@ -6,7 +6,7 @@ import { defaults } from '../protocol/config';
 import { DhostError, InvalidInputError } from '../protocol/errors';
 import { type FileId, MAX_COLUMNS, randomFileId, type SlotId, slotIdOf } from '../protocol/ids';
 import { createKeccakHasher, dealRootOf, MAX_DEPTH, SegmentTreeBuilder, slotRootProof } from '../protocol/merkle';
-import { type CollectGarbage, createScavenger, exposedGc, MAJOR_AFTER_GROWTH_BYTES, SCAVENGE_EVERY_BYTES } from '../protocol/scavenger';
+import { type CollectGarbage, collectorOf, createScavenger, MAJOR_AFTER_GROWTH_BYTES, SCAVENGE_EVERY_BYTES } from '../protocol/scavenger';
 import type { SlotCommit } from '../protocol/wire';
 import { encodeBatchHeader } from './batch/batch-header';
 import { checkChunkSize, chunkCountOf, chunkStream, lastChunkLengthOf } from './chunker';
@@ -445,7 +445,7 @@ export async function uploadFiles(deps: UploadDeps, params: UploadFilesParams): 
   const epochs = params.epochs ?? DEFAULT_DEAL_EPOCHS;
   const fillTimeoutSeconds = params.fillTimeoutSeconds ?? DEFAULT_FILL_TIMEOUT_SECONDS;
   const scavenger = createScavenger(
-    { gc: deps.collectGarbage === false ? undefined : (deps.collectGarbage ?? exposedGc()) },
+    { gc: collectorOf(deps.collectGarbage) },
     { everyBytes: SCAVENGE_EVERY_BYTES, majorAfterGrowthBytes: MAJOR_AFTER_GROWTH_BYTES, young: false },
   );
   const pollIntervalMs = params.pollIntervalMs ?? 1000;

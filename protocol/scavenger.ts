@@ -19,6 +19,17 @@ export function exposedGc(): CollectGarbage | undefined {
   return typeof gc === 'function' ? (gc as CollectGarbage) : undefined;
 }
 
+/**
+ * The collector a caller's `collectGarbage` option asks for: the one given, `exposedGc()` when
+ * none is given, none for `false`.
+ *
+ * @example
+ * createScavenger({ gc: collectorOf(deps.collectGarbage) }, { everyBytes: SCAVENGE_EVERY_BYTES });
+ */
+export function collectorOf(option: CollectGarbage | false | undefined): CollectGarbage | undefined {
+  return option === false ? undefined : (option ?? exposedGc());
+}
+
 /** Counts the bytes received (or sent) and asks for collections (see `createScavenger`). */
 export interface Scavenger {
   /** `bytes` more were received (or sent). */

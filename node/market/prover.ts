@@ -1,4 +1,4 @@
-import { type Address, bytesToHex, type Hex } from 'viem';
+import { type Address, bytesToHex } from 'viem';
 import { marketAbi, readDeal, readSlot, SLOT_STATE } from '../../protocol/chain/market';
 import type { SlotId } from '../../protocol/ids';
 import { createKeccakHasher, depthOf, proveSegment, SEGMENT_BYTES } from '../../protocol/merkle';
@@ -6,13 +6,12 @@ import type { MarketState } from '../store/market-state';
 import type { SlotIndex } from '../store/slot-index';
 import type { SlotStore } from '../store/slot-store';
 import type { MarketChainDeps } from './fill';
+import { readSeedState } from './seed-state';
 import { errorText, sendMarketCall } from './send-market-call';
 import { readSlotRange, slotLayout } from './slot-bytes';
 
 /** Claim a filled slot's pay every this many epochs (and at once after its deal ended). */
 export const CLAIM_EVERY_EPOCHS = 4n;
-
-const ZERO_SEED = `0x${'0'.repeat(64)}`;
 
 /**
  * What the prover keeps between rounds so that a round reads only what can have changed: the
@@ -92,15 +91,8 @@ export async function proveRound(
     if (fixed) memory.seedBlockFixed.add(epoch + 1n);
   }
   if (!memory.seedSettled.has(epoch)) {
-    let settled = (await read<Hex>('seedOf', [epoch])) !== ZERO_SEED;
-    if (!settled) {
-      const seedBlock = await read<bigint>('seedBlockOf', [epoch]);
-      const head = await publicClient.getBlockNumber();
-      // The recording transaction lands in head + 1 or later, which must be after N and within 256.
-      if (seedBlock !== 0n && seedBlock <= head && head < seedBlock + 256n) settled = await send('recordSeed', [epoch]);
-      // A seed block is fixed only in the epoch before: none now means no seed, as does one whose 256 blocks have passed.
-      else if (seedBlock === 0n || head >= seedBlock + 256n) settled = true;
-    }
+    const state = await readSeedState({ publicClient }, { marketAddress: p.marketAddress, epoch });
+    const settled = state === 'recorded' || state === 'never' || (state === 'recordable' && (await send('recordSeed', [epoch])));
     if (settled) memory.seedSettled.add(epoch);
   }
   // Only under a settled seed is "not challenged" final for the epoch.

@@ -1,8 +1,9 @@
-import type { Address, Hex } from 'viem';
+import type { Address } from 'viem';
 import { marketAbi, readDeal } from '../../protocol/chain/market';
 import { type FileId, type SlotId, slotIdOf } from '../../protocol/ids';
 import type { MarketState } from '../store/market-state';
 import type { MarketChainDeps } from './fill';
+import { readSeedState } from './seed-state';
 import { errorText, sendMarketCall } from './send-market-call';
 
 /**
@@ -11,8 +12,6 @@ import { errorText, sendMarketCall } from './send-market-call';
  * its prover. 64 pairs × 3 calls stay well under a second against a local RPC endpoint.
  */
 export const WATCH_MAX_CHECKS_PER_ROUND = 64;
-
-const ZERO_SEED = `0x${'0'.repeat(64)}`;
 
 /**
  * What the watchtower remembers between rounds, in memory only: a restart forgets it and merely
@@ -98,19 +97,18 @@ export async function watchMissingProofs(
     const first = current > watch.missingWindow ? current - watch.missingWindow : 0n;
     for (const [key, epoch] of watch.settled) if (epoch < first) watch.settled.delete(key);
     for (const epoch of watch.seeds.keys()) if (epoch < first) watch.seeds.delete(epoch);
-    let head: bigint | undefined;
+    let head: Promise<bigint> | undefined;
+    const readHead = () => {
+      head ??= deps.chain.publicClient.getBlockNumber();
+      return head;
+    };
     /** Whether `epoch` (before the current one) has a seed; remembered once the answer is final. */
     const hasSeed = async (epoch: bigint): Promise<boolean> => {
       const known = watch.seeds.get(epoch);
       if (known !== undefined) return known;
-      if ((await read<Hex>('seedOf', [epoch])) !== ZERO_SEED) {
-        watch.seeds.set(epoch, true);
-        return true;
-      }
-      const seedBlock = await read<bigint>('seedBlockOf', [epoch]);
-      head ??= await deps.chain.publicClient.getBlockNumber();
-      if (seedBlock === 0n || head >= seedBlock + 256n) watch.seeds.set(epoch, false);
-      return false;
+      const state = await readSeedState(deps.chain, { marketAddress: p.marketAddress, epoch, head: readHead });
+      if (state === 'recorded' || state === 'never') watch.seeds.set(epoch, state === 'recorded');
+      return state === 'recorded';
     };
 
     const deals = [...own.keys()];

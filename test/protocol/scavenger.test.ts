@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { createScavenger, exposedGc } from '../../protocol/scavenger';
+import { collectorOf, createScavenger, exposedGc } from '../../protocol/scavenger';
 
 describe('protocol/scavenger: collections paced by the bytes received', () => {
   it('asks for a young collection each time everyBytes more have been received', () => {
@@ -90,6 +90,22 @@ describe('protocol/scavenger: collections paced by the bytes received', () => {
     scavenger.progressed(10);
     expect(scavenger.collections).to.equal(0);
     expect(scavenger.majorCollections).to.equal(0);
+  });
+
+  it('takes the collector a collectGarbage option asks for: the given one, the exposed one by default, none for false', () => {
+    const holder = globalThis as { gc?: unknown };
+    const before = holder.gc;
+    try {
+      const exposed = () => {};
+      const given = () => {};
+      holder.gc = exposed;
+      expect(collectorOf(given)).to.equal(given);
+      expect(collectorOf(undefined)).to.equal(exposed);
+      expect(collectorOf(false)).to.equal(undefined);
+    } finally {
+      holder.gc = before;
+      if (before === undefined) delete holder.gc;
+    }
   });
 
   it('finds the collector only when Node exposes it (--expose-gc)', () => {
